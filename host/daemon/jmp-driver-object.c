@@ -1,0 +1,272 @@
+/*
+ * Copyright the jumpstarter-glib authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "jmp-driver-object.h"
+
+/*
+ * One driver as seen on one D-Bus connection: dev.jumpstarter.Driver1 plus
+ * one interface per capability, whose method calls go to the driver.
+ */
+
+struct _JmpDriverObject
+{
+  JmpDBusObjectSkeleton parent_instance;
+  JmpDriver            *driver;
+  gchar                *parent_uuid;
+};
+
+G_DEFINE_FINAL_TYPE (JmpDriverObject, jmp_driver_object, JMP_DBUS_TYPE_OBJECT_SKELETON)
+
+static void
+jmp_driver_object_return_error (GDBusMethodInvocation *invocation, GError *error)
+{
+  jmp_error_convert (&error);
+  g_dbus_method_invocation_take_error (invocation, error);
+}
+
+typedef struct {
+  JmpDBusNetwork1       *skeleton;
+  GDBusMethodInvocation *invocation;
+} JmpCallData;
+
+static void
+jmp_call_data_free (JmpCallData *data)
+{
+  g_object_unref (data->skeleton);
+  g_object_unref (data->invocation);
+  g_free (data);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (JmpCallData, jmp_call_data_free)
+
+static JmpCallData *
+jmp_call_data_new (JmpDBusNetwork1 *skeleton, GDBusMethodInvocation *invocation)
+{
+  JmpCallData *data = g_new0 (JmpCallData, 1);
+
+  data->skeleton = g_object_ref (skeleton);
+  data->invocation = g_object_ref (invocation);
+  return data;
+}
+
+static void
+jmp_driver_object_connect_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(JmpCallData) data = user_data;
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GUnixFDList) fd_list = g_unix_fd_list_new ();
+  GError *error = NULL;
+  gint index;
+
+  socket = jmp_network_connect_finish (JMP_NETWORK (source), res, &error);
+  if (socket == NULL)
+    {
+      jmp_driver_object_return_error (data->invocation, error);
+      return;
+    }
+  /* the list holds a dup; ours closes when @socket goes, so the host keeps
+   * nothing of a stream it is not pumping */
+  index = g_unix_fd_list_append (fd_list, g_socket_get_fd (socket), &error);
+  if (index < 0)
+    {
+      jmp_driver_object_return_error (data->invocation, error);
+      return;
+    }
+  jmp_dbus_network1_complete_connect (data->skeleton, data->invocation, fd_list,
+                                      g_variant_new_handle (index));
+}
+
+static gboolean
+jmp_driver_object_handle_connect (JmpDBusNetwork1       *skeleton,
+                                  GDBusMethodInvocation *invocation,
+                                  GUnixFDList           *fd_list,
+                                  JmpDriverObject       *self)
+{
+  GDBusConnection *connection = g_dbus_method_invocation_get_connection (invocation);
+
+  if (!(g_dbus_connection_get_capabilities (connection) &
+        G_DBUS_CAPABILITY_FLAGS_UNIX_FD_PASSING))
+    {
+      g_dbus_method_invocation_return_error (invocation, JMP_ERROR, JMP_ERROR_NOT_SUPPORTED,
+                                             _("this connection cannot pass file descriptors"));
+      return TRUE;
+    }
+  jmp_network_connect_async (JMP_NETWORK (self->driver), NULL,
+                             jmp_driver_object_connect_cb,
+                             jmp_call_data_new (skeleton, invocation));
+  return TRUE;
+}
+
+static void
+jmp_driver_object_address_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(JmpCallData) data = user_data;
+  g_autofree gchar *address = NULL;
+  GError *error = NULL;
+
+  address = jmp_network_get_address_finish (JMP_NETWORK (source), res, &error);
+  if (address == NULL)
+    {
+      jmp_driver_object_return_error (data->invocation, error);
+      return;
+    }
+  jmp_dbus_network1_complete_address (data->skeleton, data->invocation, address);
+}
+
+static gboolean
+jmp_driver_object_handle_address (JmpDBusNetwork1       *skeleton,
+                                  GDBusMethodInvocation *invocation,
+                                  JmpDriverObject       *self)
+{
+  jmp_network_get_address_async (JMP_NETWORK (self->driver), NULL,
+                                 jmp_driver_object_address_cb,
+                                 jmp_call_data_new (skeleton, invocation));
+  return TRUE;
+}
+
+static GVariant *
+jmp_string_table_to_variant (GHashTable *table)
+{
+  GVariantBuilder builder;
+  g_autoptr(GList) keys = g_hash_table_get_keys (table);
+
+  /* sorted, so that two exports of one tree read the same */
+  keys = g_list_sort (keys, (GCompareFunc) g_strcmp0);
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a{ss}"));
+  for (GList *l = keys; l != NULL; l = l->next)
+    g_variant_builder_add (&builder, "{ss}", l->data,
+                           (const gchar *) g_hash_table_lookup (table, l->data));
+  return g_variant_builder_end (&builder);
+}
+
+static void
+jmp_driver_object_dispose (GObject *object)
+{
+  JmpDriverObject *self = JMP_DRIVER_OBJECT (object);
+  g_autoptr(GList) interfaces = g_dbus_object_get_interfaces (G_DBUS_OBJECT (self));
+
+  /* the skeletons' handlers point at us */
+  for (GList *l = interfaces; l != NULL; l = l->next)
+    {
+      g_signal_handlers_disconnect_by_data (l->data, self);
+      g_object_unref (l->data);
+    }
+  g_clear_object (&self->driver);
+  G_OBJECT_CLASS (jmp_driver_object_parent_class)->dispose (object);
+}
+
+static void
+jmp_driver_object_finalize (GObject *object)
+{
+  JmpDriverObject *self = JMP_DRIVER_OBJECT (object);
+
+  g_free (self->parent_uuid);
+  G_OBJECT_CLASS (jmp_driver_object_parent_class)->finalize (object);
+}
+
+static void
+jmp_driver_object_class_init (JmpDriverObjectClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = jmp_driver_object_dispose;
+  object_class->finalize = jmp_driver_object_finalize;
+}
+
+static void
+jmp_driver_object_init (JmpDriverObject *self)
+{
+}
+
+/**
+ * jmp_driver_object_new:
+ * @driver: the driver
+ * @object_path: where to export it
+ * @key: its key in its parent (differs from the driver's name for a ref)
+ * @dotted_path: its path from the root, e.g. "harness.power"
+ * @parent_uuid: uuid of the driver that holds it, "" at the top
+ *
+ * Returns: (transfer full): a new object with every interface set up
+ */
+JmpDriverObject *
+jmp_driver_object_new (JmpDriver   *driver,
+                       const gchar *object_path,
+                       const gchar *key,
+                       const gchar *dotted_path,
+                       const gchar *parent_uuid)
+{
+  JmpDriverObject *self;
+  g_autoptr(JmpDBusDriver1) iface = jmp_dbus_driver1_skeleton_new ();
+  g_autoptr(GHashTable) methods = jmp_driver_get_methods_description (driver);
+  g_autoptr(GHashTable) labels = g_hash_table_new (g_str_hash, g_str_equal);
+  GHashTableIter iter;
+  gpointer k, v;
+
+  self = g_object_new (JMP_TYPE_DRIVER_OBJECT, "g-object-path", object_path, NULL);
+  self->driver = g_object_ref (driver);
+  self->parent_uuid = g_strdup (parent_uuid);
+
+  g_hash_table_iter_init (&iter, jmp_driver_get_labels (driver));
+  while (g_hash_table_iter_next (&iter, &k, &v))
+    g_hash_table_insert (labels, k, v);
+  /* as in Jumpstarter's report: the key the driver has in its parent */
+  g_hash_table_insert (labels, (gpointer) "jumpstarter.dev/name", (gpointer) key);
+
+  jmp_dbus_driver1_set_name (iface, key);
+  jmp_dbus_driver1_set_path (iface, dotted_path);
+  jmp_dbus_driver1_set_type_ (iface, jmp_driver_get_type_name (driver));
+  jmp_dbus_driver1_set_uuid (iface, jmp_driver_get_uuid (driver));
+  jmp_dbus_driver1_set_parent_uuid (iface, parent_uuid);
+  jmp_dbus_driver1_set_description (iface, jmp_driver_get_description (driver) ?: "");
+  jmp_dbus_driver1_set_labels (iface, jmp_string_table_to_variant (labels));
+  jmp_dbus_driver1_set_methods_description (iface, jmp_string_table_to_variant (methods));
+  jmp_dbus_object_skeleton_set_driver1 (JMP_DBUS_OBJECT_SKELETON (self), iface);
+
+  if (JMP_IS_NETWORK (driver))
+    {
+      g_autoptr(JmpDBusNetwork1) network = jmp_dbus_network1_skeleton_new ();
+
+      g_signal_connect (network, "handle-connect",
+                        G_CALLBACK (jmp_driver_object_handle_connect), self);
+      g_signal_connect (network, "handle-address",
+                        G_CALLBACK (jmp_driver_object_handle_address), self);
+      jmp_dbus_object_skeleton_set_network1 (JMP_DBUS_OBJECT_SKELETON (self), network);
+    }
+
+  jmp_driver_export (driver, G_DBUS_OBJECT_SKELETON (self));
+  return self;
+}
+
+/**
+ * jmp_driver_object_get_driver:
+ * @self: a #JmpDriverObject
+ *
+ * Returns: (transfer none): the driver it represents
+ */
+JmpDriver *
+jmp_driver_object_get_driver (JmpDriverObject *self)
+{
+  return self->driver;
+}
+
+/**
+ * jmp_driver_object_matches:
+ * @self: a #JmpDriverObject
+ * @driver: a driver of the new tree
+ * @parent_uuid: its parent's uuid in the new tree
+ *
+ * Returns: %TRUE if @self already represents @driver where it now stands,
+ *   so a reload leaves the object alone
+ */
+gboolean
+jmp_driver_object_matches (JmpDriverObject *self,
+                           JmpDriver       *driver,
+                           const gchar     *parent_uuid)
+{
+  return self->driver == driver && g_strcmp0 (self->parent_uuid, parent_uuid) == 0;
+}

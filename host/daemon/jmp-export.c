@@ -1,0 +1,281 @@
+/*
+ * Copyright the jumpstarter-glib authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "jmp-dbus-generated.h"
+#include "jmp-driver-object.h"
+#include "jmp-export.h"
+
+/*
+ * The host as seen on one D-Bus connection: the bus, or one peer of
+ * --listen. dev.jumpstarter.Host1 at /dev/jumpstarter/Host1, and below it an
+ * ObjectManager with one object per driver. Each connection has objects of
+ * its own, since an ObjectManager serves a single connection.
+ */
+
+struct _JmpExport
+{
+  GObject                   parent_instance;
+  JmpHost                  *host;
+  GDBusConnection          *connection;
+  GDBusObjectManagerServer *manager;
+  JmpDBusHost1             *host_iface;
+  GHashTable               *objects;  /* object path → JmpDriverObject */
+  gulong                    tree_changed_id;
+};
+
+G_DEFINE_FINAL_TYPE (JmpExport, jmp_export, G_TYPE_OBJECT)
+
+typedef struct {
+  JmpExport  *self;
+  GHashTable *wanted;  /* object path → JmpDriverObject, kept or new */
+} JmpExportSync;
+
+static void jmp_export_add_children (JmpExportSync *sync,
+                                     JmpDriver     *parent,
+                                     const gchar   *parent_object_path,
+                                     const gchar   *parent_dotted,
+                                     const gchar   *parent_uuid);
+
+static void
+jmp_export_add (JmpExportSync *sync,
+                JmpDriver     *driver,
+                const gchar   *object_path,
+                const gchar   *key,
+                const gchar   *dotted,
+                const gchar   *parent_uuid,
+                gboolean       walk)
+{
+  JmpDriverObject *object = g_hash_table_lookup (sync->self->objects, object_path);
+
+  if (object == NULL || !jmp_driver_object_matches (object, driver, parent_uuid))
+    object = jmp_driver_object_new (driver, object_path, key, dotted, parent_uuid);
+  else
+    g_object_ref (object);
+  g_hash_table_insert (sync->wanted, g_strdup (object_path), object);
+
+  /* a ref is shown once, where it stands; its target's children are
+   * reached through the target's own path */
+  if (walk)
+    jmp_export_add_children (sync, driver, object_path, dotted,
+                             jmp_driver_get_uuid (driver));
+}
+
+static void
+jmp_export_add_children (JmpExportSync *sync,
+                         JmpDriver     *parent,
+                         const gchar   *parent_object_path,
+                         const gchar   *parent_dotted,
+                         const gchar   *parent_uuid)
+{
+  g_auto(GStrv) keys = jmp_driver_get_child_keys (parent);
+
+  for (guint i = 0; keys[i] != NULL; i++)
+    {
+      g_autoptr(JmpDriver) child = jmp_driver_get_child (parent, keys[i]);
+      g_autofree gchar *escaped = g_dbus_escape_object_path (keys[i]);
+      g_autofree gchar *object_path = g_strdup_printf ("%s/%s", parent_object_path, escaped);
+      g_autofree gchar *dotted = *parent_dotted != '\0' ?
+        g_strdup_printf ("%s.%s", parent_dotted, keys[i]) : g_strdup (keys[i]);
+
+      if (child == NULL)
+        continue;
+      jmp_export_add (sync, child, object_path, keys[i], dotted, parent_uuid,
+                      !jmp_driver_is_ref (parent, keys[i]));
+    }
+}
+
+static GVariant *
+jmp_export_labels (GHashTable *labels)
+{
+  GVariantBuilder builder;
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a{ss}"));
+  if (labels != NULL)
+    {
+      g_hash_table_iter_init (&iter, labels);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        g_variant_builder_add (&builder, "{ss}", key, value);
+    }
+  return g_variant_builder_end (&builder);
+}
+
+static void
+jmp_export_sync_host (JmpExport *self)
+{
+  JmpConfig *config = jmp_host_get_config (self->host);
+
+  jmp_dbus_host1_set_version (self->host_iface, PACKAGE_VERSION);
+  if (config == NULL)
+    return;
+  jmp_dbus_host1_set_exporter_name (self->host_iface, jmp_config_get_name (config) ?: "");
+  jmp_dbus_host1_set_description (self->host_iface, jmp_config_get_description (config) ?: "");
+  jmp_dbus_host1_set_motd (self->host_iface, jmp_config_get_motd (config) ?: "");
+  jmp_dbus_host1_set_config_path (self->host_iface, jmp_config_get_origin (config) ?: "");
+  jmp_dbus_host1_set_labels (self->host_iface,
+                             jmp_export_labels (jmp_config_get_labels (config)));
+}
+
+/* Brings the objects in line with the host's tree: objects whose driver is
+ * unchanged stay, so a reload disturbs nobody using them. */
+static void
+jmp_export_sync (JmpExport *self)
+{
+  JmpExportSync sync = { self, NULL };
+  JmpDriver *root = jmp_host_get_root (self->host);
+  g_autoptr(GHashTable) wanted = g_hash_table_new_full (g_str_hash, g_str_equal,
+                                                        g_free, g_object_unref);
+  GHashTableIter iter;
+  gpointer path, object;
+
+  jmp_export_sync_host (self);
+
+  sync.wanted = wanted;
+  if (root != NULL)
+    jmp_export_add_children (&sync, root, JMP_HOST_DRIVER_PATH, "", "");
+
+  g_hash_table_iter_init (&iter, self->objects);
+  while (g_hash_table_iter_next (&iter, &path, &object))
+    if (g_hash_table_lookup (wanted, path) != object)
+      {
+        g_object_ref (object);
+        g_hash_table_iter_remove (&iter);
+        g_dbus_object_manager_server_unexport (self->manager, path);
+        g_object_unref (object);
+      }
+
+  g_hash_table_iter_init (&iter, wanted);
+  while (g_hash_table_iter_next (&iter, &path, &object))
+    if (!g_hash_table_contains (self->objects, path))
+      {
+        g_hash_table_insert (self->objects, g_strdup (path), g_object_ref (object));
+        g_dbus_object_manager_server_export (self->manager,
+                                             G_DBUS_OBJECT_SKELETON (object));
+      }
+}
+
+static void
+jmp_export_reload_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(GDBusMethodInvocation) invocation = user_data;
+  GError *error = NULL;
+
+  if (!jmp_host_reload_finish (JMP_HOST (source), res, &error))
+    {
+      g_warning ("reload failed, the running tree stays: %s", error->message);
+      jmp_error_convert (&error);
+      g_dbus_method_invocation_take_error (invocation, error);
+      return;
+    }
+  g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static gboolean
+jmp_export_handle_reload (JmpDBusHost1          *iface,
+                          GDBusMethodInvocation *invocation,
+                          JmpExport             *self)
+{
+  jmp_host_reload_async (self->host, NULL, jmp_export_reload_cb,
+                         g_object_ref (invocation));
+  return TRUE;
+}
+
+static gboolean
+jmp_export_handle_list_plugins (JmpDBusHost1          *iface,
+                                GDBusMethodInvocation *invocation,
+                                JmpExport             *self)
+{
+  g_autoptr(GPtrArray) plugins = jmp_registry_get_plugins (jmp_host_get_registry (self->host));
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = 0; i < plugins->len; i++)
+    g_variant_builder_add_value (&builder,
+                                 jmp_plugin_info_to_variant (g_ptr_array_index (plugins, i)));
+  jmp_dbus_host1_complete_list_plugins (iface, invocation, g_variant_builder_end (&builder));
+  return TRUE;
+}
+
+static void
+jmp_export_dispose (GObject *object)
+{
+  JmpExport *self = JMP_EXPORT (object);
+
+  if (self->tree_changed_id != 0)
+    {
+      g_signal_handler_disconnect (self->host, self->tree_changed_id);
+      self->tree_changed_id = 0;
+    }
+  if (self->host_iface != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->host_iface, self);
+      g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->host_iface));
+      g_clear_object (&self->host_iface);
+    }
+  if (self->manager != NULL)
+    g_dbus_object_manager_server_set_connection (self->manager, NULL);
+  g_clear_pointer (&self->objects, g_hash_table_unref);
+  g_clear_object (&self->manager);
+  g_clear_object (&self->connection);
+  g_clear_object (&self->host);
+  G_OBJECT_CLASS (jmp_export_parent_class)->dispose (object);
+}
+
+static void
+jmp_export_class_init (JmpExportClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = jmp_export_dispose;
+}
+
+static void
+jmp_export_init (JmpExport *self)
+{
+  self->objects = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+}
+
+/**
+ * jmp_export_new:
+ * @host: the host
+ * @connection: a bus or peer connection
+ * @error: return location for a #GError
+ *
+ * Exports the host and its drivers on @connection until the export is
+ * freed, following every change of the tree.
+ *
+ * Returns: (transfer full): the export, or %NULL with @error set
+ */
+JmpExport *
+jmp_export_new (JmpHost *host, GDBusConnection *connection, GError **error)
+{
+  g_autoptr(JmpExport) self = g_object_new (JMP_TYPE_EXPORT, NULL);
+
+  self->host = g_object_ref (host);
+  self->connection = g_object_ref (connection);
+  self->host_iface = jmp_dbus_host1_skeleton_new ();
+  g_signal_connect (self->host_iface, "handle-reload",
+                    G_CALLBACK (jmp_export_handle_reload), self);
+  g_signal_connect (self->host_iface, "handle-list-plugins",
+                    G_CALLBACK (jmp_export_handle_list_plugins), self);
+  if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->host_iface),
+                                         connection, JMP_HOST_OBJECT_PATH, error))
+    return NULL;
+
+  self->manager = g_dbus_object_manager_server_new (JMP_HOST_OBJECT_PATH);
+  jmp_export_sync (self);
+  g_dbus_object_manager_server_set_connection (self->manager, connection);
+  self->tree_changed_id = g_signal_connect_swapped (host, "tree-changed",
+                                                    G_CALLBACK (jmp_export_sync), self);
+  return g_steal_pointer (&self);
+}
+
+GDBusConnection *
+jmp_export_get_connection (JmpExport *self)
+{
+  return self->connection;
+}

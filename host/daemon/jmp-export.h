@@ -1,0 +1,22 @@
+/*
+ * Copyright the jumpstarter-glib authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "jmp-host.h"
+
+G_BEGIN_DECLS
+
+#define JMP_HOST_OBJECT_PATH "/dev/jumpstarter/Host1"
+#define JMP_HOST_DRIVER_PATH JMP_HOST_OBJECT_PATH "/driver"
+
+#define JMP_TYPE_EXPORT (jmp_export_get_type ())
+G_DECLARE_FINAL_TYPE (JmpExport, jmp_export, JMP, EXPORT, GObject)
+
+JmpExport       *jmp_export_new            (JmpHost          *host,
+                                            GDBusConnection  *connection,
+                                            GError          **error);
+GDBusConnection *jmp_export_get_connection (JmpExport        *self);
+
+G_END_DECLS

@@ -1,0 +1,273 @@
+/*
+ * Copyright the jumpstarter-glib authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "jmp-host.h"
+
+/*
+ * The host's state: the registry, the config it was built from, and the
+ * running driver tree. Exports (one per D-Bus connection) follow the tree
+ * through the ::tree-changed signal.
+ */
+
+#define JMP_HOST_BUILTIN_CONFIG "resource:///dev/jumpstarter/host/demo.yaml"
+
+struct _JmpHost
+{
+  GObject      parent_instance;
+  JmpRegistry *registry;
+  gchar       *config_path;  /* NULL: the built-in demo config */
+  JmpConfig   *config;
+  JmpDriver   *root;
+};
+
+G_DEFINE_FINAL_TYPE (JmpHost, jmp_host, G_TYPE_OBJECT)
+
+enum {
+  SIGNAL_TREE_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static JmpConfig *
+jmp_host_read_config (const gchar *path, GCancellable *cancellable, GError **error)
+{
+  g_autoptr(GBytes) bytes = NULL;
+  gsize len = 0;
+  const gchar *data;
+
+  if (path != NULL)
+    return jmp_config_new_from_file (path, error);
+
+  bytes = g_resources_lookup_data ("/dev/jumpstarter/host/demo.yaml",
+                                   G_RESOURCE_LOOKUP_FLAGS_NONE, error);
+  if (bytes == NULL)
+    return NULL;
+  data = g_bytes_get_data (bytes, &len);
+  return jmp_config_new_from_data (data, len, JMP_HOST_BUILTIN_CONFIG, error);
+}
+
+static gboolean
+jmp_host_collect_cb (JmpDriver *driver, const gchar *path, gpointer user_data)
+{
+  g_ptr_array_add (user_data, driver);
+  return TRUE;
+}
+
+static GPtrArray *
+jmp_host_list_drivers (JmpDriver *root)
+{
+  GPtrArray *drivers = g_ptr_array_new ();
+
+  if (root != NULL)
+    jmp_driver_foreach (root, jmp_host_collect_cb, drivers);
+  return drivers;
+}
+
+/* Stops the drivers of @old that @new does not keep, children first. */
+static void
+jmp_host_stop_unused (JmpDriver *old, JmpDriver *new)
+{
+  g_autoptr(GPtrArray) old_drivers = jmp_host_list_drivers (old);
+  g_autoptr(GPtrArray) new_drivers = jmp_host_list_drivers (new);
+  g_autoptr(GHashTable) kept = g_hash_table_new (NULL, NULL);
+
+  for (guint i = 0; i < new_drivers->len; i++)
+    g_hash_table_add (kept, g_ptr_array_index (new_drivers, i));
+  for (guint i = old_drivers->len; i > 0; i--)
+    {
+      JmpDriver *driver = g_ptr_array_index (old_drivers, i - 1);
+      if (!g_hash_table_contains (kept, driver))
+        jmp_driver_stop (driver);
+    }
+}
+
+static gboolean
+jmp_host_apply (JmpHost *self, JmpConfig *config, GError **error)
+{
+  g_autoptr(JmpDriver) root = NULL;
+
+  root = jmp_config_build (config, self->registry, self->root, error);
+  if (root == NULL)
+    return FALSE;
+
+  if (self->root != NULL)
+    jmp_host_stop_unused (self->root, root);
+  g_set_object (&self->config, config);
+  g_set_object (&self->root, root);
+  g_signal_emit (self, signals[SIGNAL_TREE_CHANGED], 0);
+  return TRUE;
+}
+
+/**
+ * jmp_host_load:
+ * @self: a #JmpHost
+ * @error: return location for a #GError
+ *
+ * Reads the config and builds the tree, at start-up, before the main loop
+ * serves anybody: a broken config is a start-up failure.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+jmp_host_load (JmpHost *self, GError **error)
+{
+  g_autoptr(JmpConfig) config = jmp_host_read_config (self->config_path, NULL, error);
+
+  if (config == NULL)
+    return FALSE;
+  return jmp_host_apply (self, config, error);
+}
+
+static void
+jmp_host_read_thread (GTask        *task,
+                      gpointer      source_object,
+                      gpointer      task_data,
+                      GCancellable *cancellable)
+{
+  GError *error = NULL;
+  JmpConfig *config = jmp_host_read_config (task_data, cancellable, &error);
+
+  if (config == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, config, g_object_unref);
+}
+
+static void
+jmp_host_read_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  JmpHost *self = JMP_HOST (source);
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(JmpConfig) config = NULL;
+  GError *error = NULL;
+
+  config = g_task_propagate_pointer (G_TASK (res), &error);
+  if (config == NULL || !jmp_host_apply (self, config, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * jmp_host_reload_async:
+ * @self: a #JmpHost
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when the new tree runs, or the old one still does
+ * @user_data: data for @callback
+ *
+ * Re-reads the config (in a worker thread: the file may be on a slow
+ * disk) and rebuilds the tree on the main loop. Unchanged drivers stay as
+ * they are; a broken file leaves the running tree as it was.
+ */
+void
+jmp_host_reload_async (JmpHost             *self,
+                       GCancellable        *cancellable,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(GTask) read = g_task_new (self, cancellable, jmp_host_read_cb, task);
+
+  g_task_set_source_tag (task, jmp_host_reload_async);
+  g_task_set_task_data (read, g_strdup (self->config_path), g_free);
+  g_task_run_in_thread (read, jmp_host_read_thread);
+}
+
+gboolean
+jmp_host_reload_finish (JmpHost *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * jmp_host_shutdown:
+ * @self: a #JmpHost
+ *
+ * Stops every driver, children before parents, and drops the tree.
+ */
+void
+jmp_host_shutdown (JmpHost *self)
+{
+  if (self->root == NULL)
+    return;
+  jmp_host_stop_unused (self->root, NULL);
+  g_clear_object (&self->root);
+  g_signal_emit (self, signals[SIGNAL_TREE_CHANGED], 0);
+}
+
+JmpRegistry *
+jmp_host_get_registry (JmpHost *self)
+{
+  return self->registry;
+}
+
+JmpConfig *
+jmp_host_get_config (JmpHost *self)
+{
+  return self->config;
+}
+
+/**
+ * jmp_host_get_root:
+ * @self: a #JmpHost
+ *
+ * Returns: (transfer none) (nullable): the root of the running tree
+ */
+JmpDriver *
+jmp_host_get_root (JmpHost *self)
+{
+  return self->root;
+}
+
+static void
+jmp_host_finalize (GObject *object)
+{
+  JmpHost *self = JMP_HOST (object);
+
+  jmp_host_shutdown (self);
+  g_clear_object (&self->config);
+  g_clear_object (&self->registry);
+  g_free (self->config_path);
+  G_OBJECT_CLASS (jmp_host_parent_class)->finalize (object);
+}
+
+static void
+jmp_host_class_init (JmpHostClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = jmp_host_finalize;
+
+  /**
+   * JmpHost::tree-changed:
+   *
+   * The running tree was replaced (after a load or reload) or dropped.
+   */
+  signals[SIGNAL_TREE_CHANGED] =
+    g_signal_new ("tree-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+jmp_host_init (JmpHost *self)
+{
+}
+
+JmpHost *
+jmp_host_new (JmpRegistry *registry, const gchar *config_path)
+{
+  JmpHost *self = g_object_new (JMP_TYPE_HOST, NULL);
+
+  self->registry = g_object_ref (registry);
+  self->config_path = g_strdup (config_path);
+  return self;
+}

@@ -1,0 +1,277 @@
+/*
+ * Copyright the jumpstarter-glib authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+
+#include "jmp-export.h"
+#include "jmp-peer-server.h"
+
+/*
+ * --listen: D-Bus without a bus. Each peer gets an export of its own. The
+ * socket is created 0600 and only peers of our own uid pass authentication,
+ * since a peer may open streams into the lab.
+ */
+
+struct _JmpPeerServer
+{
+  GObject          parent_instance;
+  JmpHost         *host;
+  GDBusServer     *server;
+  GDBusAuthObserver *observer;
+  GHashTable      *exports;  /* GDBusConnection → JmpExport */
+  gchar           *socket_path;
+};
+
+G_DEFINE_FINAL_TYPE (JmpPeerServer, jmp_peer_server, G_TYPE_OBJECT)
+
+static gboolean
+jmp_peer_server_allow_mechanism_cb (GDBusAuthObserver *observer,
+                                    const gchar       *mechanism,
+                                    gpointer           user_data)
+{
+  return g_strcmp0 (mechanism, "EXTERNAL") == 0;
+}
+
+static gboolean
+jmp_peer_server_authorize_cb (GDBusAuthObserver *observer,
+                              GIOStream         *stream,
+                              GCredentials      *credentials,
+                              gpointer           user_data)
+{
+  g_autoptr(GError) error = NULL;
+  uid_t uid;
+
+  if (credentials == NULL)
+    {
+      g_warning ("refused a peer without credentials");
+      return FALSE;
+    }
+  uid = g_credentials_get_unix_user (credentials, &error);
+  if (uid == (uid_t) -1 || uid != getuid ())
+    {
+      g_warning ("refused a peer of uid %d: only uid %d may connect",
+                 (gint) uid, (gint) getuid ());
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+jmp_peer_server_closed_cb (GDBusConnection *connection,
+                           gboolean         remote_peer_vanished,
+                           GError          *error,
+                           JmpPeerServer   *self)
+{
+  g_debug ("peer %p gone", connection);
+  g_signal_handlers_disconnect_by_data (connection, self);
+  g_hash_table_remove (self->exports, connection);
+}
+
+static gboolean
+jmp_peer_server_new_connection_cb (GDBusServer     *server,
+                                   GDBusConnection *connection,
+                                   JmpPeerServer   *self)
+{
+  g_autoptr(GError) error = NULL;
+  JmpExport *export;
+
+  export = jmp_export_new (self->host, connection, &error);
+  if (export == NULL)
+    {
+      g_warning ("cannot serve a new peer: %s", error->message);
+      return FALSE;
+    }
+  g_hash_table_insert (self->exports, g_object_ref (connection), export);
+  g_signal_connect (connection, "closed", G_CALLBACK (jmp_peer_server_closed_cb), self);
+  g_debug ("peer %p connected", connection);
+  return TRUE;
+}
+
+/* A socket file left by a host that died is removed; one that still
+ * answers belongs to a running host and is an error. */
+static gboolean
+jmp_peer_server_clear_stale (const gchar *path, GError **error)
+{
+  g_autoptr(GSocketClient) client = NULL;
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autoptr(GSocketConnection) connection = NULL;
+  GStatBuf st;
+
+  if (g_lstat (path, &st) != 0)
+    return TRUE;
+  if (!S_ISSOCK (st.st_mode))
+    {
+      g_set_error (error, JMP_ERROR, JMP_ERROR_INVALID_ARGS,
+                   _("%s exists and is not a socket"), path);
+      return FALSE;
+    }
+  client = g_socket_client_new ();
+  address = g_unix_socket_address_new (path);
+  connection = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (address), NULL, NULL);
+  if (connection != NULL)
+    {
+      g_set_error (error, JMP_ERROR, JMP_ERROR_UNAVAILABLE,
+                   _("another host is listening on %s"), path);
+      return FALSE;
+    }
+  g_debug ("removing stale socket %s", path);
+  g_unlink (path);
+  return TRUE;
+}
+
+static gchar *
+jmp_peer_server_parse_path (const gchar *address, GError **error)
+{
+  g_autofree gchar *copy = NULL;
+
+  if (!g_dbus_is_address (address))
+    {
+      g_set_error (error, JMP_ERROR, JMP_ERROR_INVALID_ARGS,
+                   _("invalid D-Bus address \"%s\""), address);
+      return NULL;
+    }
+  if (!g_str_has_prefix (address, "unix:path=") || strchr (address, ',') != NULL ||
+      strchr (address, ';') != NULL)
+    {
+      g_set_error (error, JMP_ERROR, JMP_ERROR_NOT_SUPPORTED,
+                   _("--listen takes a single unix:path=PATH address, not \"%s\""),
+                   address);
+      return NULL;
+    }
+  copy = g_uri_unescape_string (address + strlen ("unix:path="), NULL);
+  if (copy == NULL || *copy == '\0')
+    {
+      g_set_error (error, JMP_ERROR, JMP_ERROR_INVALID_ARGS,
+                   _("invalid D-Bus address \"%s\": missing path"), address);
+      return NULL;
+    }
+  return g_steal_pointer (&copy);
+}
+
+/**
+ * jmp_peer_server_new:
+ * @host: the host to serve
+ * @address: a `unix:path=PATH` D-Bus address
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full): a running server, or %NULL with @error set
+ */
+JmpPeerServer *
+jmp_peer_server_new (JmpHost *host, const gchar *address, GError **error)
+{
+  g_autoptr(JmpPeerServer) self = g_object_new (JMP_TYPE_PEER_SERVER, NULL);
+  g_autofree gchar *guid = g_dbus_generate_guid ();
+  g_autofree gchar *socket_path = NULL;
+  mode_t old_umask;
+
+  self->host = g_object_ref (host);
+  socket_path = jmp_peer_server_parse_path (address, error);
+  if (socket_path == NULL)
+    return NULL;
+  if (!jmp_peer_server_clear_stale (socket_path, error))
+    return NULL;
+
+  self->observer = g_dbus_auth_observer_new ();
+  g_signal_connect (self->observer, "allow-mechanism",
+                    G_CALLBACK (jmp_peer_server_allow_mechanism_cb), self);
+  g_signal_connect (self->observer, "authorize-authenticated-peer",
+                    G_CALLBACK (jmp_peer_server_authorize_cb), self);
+
+  /* the socket is born 0600: no window in which others may connect */
+  old_umask = umask (0077);
+  self->server = g_dbus_server_new_sync (address, G_DBUS_SERVER_FLAGS_NONE, guid,
+                                         self->observer, NULL, error);
+  umask (old_umask);
+  if (self->server == NULL)
+    return NULL;
+  /* ours from now on: removed when the server stops */
+  self->socket_path = g_steal_pointer (&socket_path);
+  g_signal_connect (self->server, "new-connection",
+                    G_CALLBACK (jmp_peer_server_new_connection_cb), self);
+  g_dbus_server_start (self->server);
+  return g_steal_pointer (&self);
+}
+
+const gchar *
+jmp_peer_server_get_client_address (JmpPeerServer *self)
+{
+  return g_dbus_server_get_client_address (self->server);
+}
+
+guint
+jmp_peer_server_get_n_peers (JmpPeerServer *self)
+{
+  return g_hash_table_size (self->exports);
+}
+
+/**
+ * jmp_peer_server_stop:
+ * @self: a #JmpPeerServer
+ *
+ * Stops accepting peers, drops the ones connected and removes the socket.
+ */
+void
+jmp_peer_server_stop (JmpPeerServer *self)
+{
+  GHashTableIter iter;
+  gpointer connection;
+
+  if (self->server != NULL && g_dbus_server_is_active (self->server))
+    g_dbus_server_stop (self->server);
+  g_hash_table_iter_init (&iter, self->exports);
+  while (g_hash_table_iter_next (&iter, &connection, NULL))
+    {
+      g_signal_handlers_disconnect_by_data (connection, self);
+      g_dbus_connection_close (connection, NULL, NULL, NULL);
+    }
+  g_hash_table_remove_all (self->exports);
+  if (self->socket_path != NULL)
+    {
+      g_unlink (self->socket_path);
+      g_clear_pointer (&self->socket_path, g_free);
+    }
+}
+
+static void
+jmp_peer_server_dispose (GObject *object)
+{
+  JmpPeerServer *self = JMP_PEER_SERVER (object);
+
+  jmp_peer_server_stop (self);
+  g_clear_object (&self->server);
+  g_clear_object (&self->observer);
+  g_clear_object (&self->host);
+  G_OBJECT_CLASS (jmp_peer_server_parent_class)->dispose (object);
+}
+
+static void
+jmp_peer_server_finalize (GObject *object)
+{
+  JmpPeerServer *self = JMP_PEER_SERVER (object);
+
+  g_hash_table_unref (self->exports);
+  G_OBJECT_CLASS (jmp_peer_server_parent_class)->finalize (object);
+}
+
+static void
+jmp_peer_server_class_init (JmpPeerServerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = jmp_peer_server_dispose;
+  object_class->finalize = jmp_peer_server_finalize;
+}
+
+static void
+jmp_peer_server_init (JmpPeerServer *self)
+{
+  self->exports = g_hash_table_new_full (NULL, NULL, g_object_unref, g_object_unref);
+}

@@ -1,0 +1,278 @@
+/*
+ * Copyright the jumpstarter-glib authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <glib-unix.h>
+#include <glib/gi18n.h>
+
+#include "jmp-export.h"
+#include "jmp-host.h"
+#include "jmp-peer-server.h"
+
+#define JMP_HOST_BUS_NAME "dev.jumpstarter.Host1"
+
+typedef struct {
+  GMainLoop     *loop;
+  JmpHost       *host;
+  JmpExport     *bus_export;
+  JmpPeerServer *peer_server;
+  gboolean       print_address;
+  gint           exit_status;
+} JmpDaemon;
+
+static gchar **opt_plugin_dirs = NULL;
+static gchar *opt_config = NULL;
+static gchar *opt_listen = NULL;
+static gboolean opt_system = FALSE;
+static gboolean opt_print_address = FALSE;
+static gboolean opt_verbose = FALSE;
+static gboolean opt_version = FALSE;
+static gboolean opt_inspect = FALSE;
+static gchar *opt_inspect_type = NULL;
+
+static gboolean
+jmp_daemon_inspect_cb (const gchar *option_name,
+                       const gchar *value,
+                       gpointer     data,
+                       GError     **error)
+{
+  opt_inspect = TRUE;
+  g_free (opt_inspect_type);
+  opt_inspect_type = g_strdup (value);
+  return TRUE;
+}
+
+static const GOptionEntry jmp_daemon_options[] = {
+  { "config", 'c', 0, G_OPTION_ARG_FILENAME, &opt_config,
+    N_("Exporter config to serve (YAML or JSON; default: the built-in demo)"), N_("FILE") },
+  { "system", 0, 0, G_OPTION_ARG_NONE, &opt_system,
+    N_("Serve on the system bus instead of the session bus"), NULL },
+  { "listen", 'l', 0, G_OPTION_ARG_STRING, &opt_listen,
+    N_("Serve peer-to-peer on a socket instead of a bus"), N_("unix:path=PATH") },
+  { "plugin-dir", 'p', 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_plugin_dirs,
+    N_("Also load plugins from DIR (before the default directories)"), N_("DIR") },
+  { "inspect", 'i', G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, jmp_daemon_inspect_cb,
+    N_("List plugins and driver types, or the config keys of TYPE, and exit"), N_("TYPE") },
+  { "print-address", 0, 0, G_OPTION_ARG_NONE, &opt_print_address,
+    N_("Print the address clients connect to once the drivers are up"), NULL },
+  { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose,
+    N_("Show debug messages"), NULL },
+  { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version,
+    N_("Show the version and exit"), NULL },
+  { NULL }
+};
+
+static void
+jmp_daemon_fail (JmpDaemon *daemon, const gchar *message)
+{
+  g_printerr ("jumpstarter-host: %s\n", message);
+  daemon->exit_status = EXIT_FAILURE;
+  g_main_loop_quit (daemon->loop);
+}
+
+static void
+jmp_daemon_ready (JmpDaemon *daemon, const gchar *address)
+{
+  g_info ("serving %s at %s", jmp_config_get_name (jmp_host_get_config (daemon->host)) ?: "",
+          address);
+  if (daemon->print_address)
+    {
+      g_print ("%s\n", address);
+      fflush (stdout);
+    }
+}
+
+static gboolean
+jmp_daemon_quit_cb (gpointer user_data)
+{
+  JmpDaemon *daemon = user_data;
+
+  g_info ("stopping");
+  g_main_loop_quit (daemon->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+jmp_daemon_reloaded_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!jmp_host_reload_finish (JMP_HOST (source), res, &error))
+    g_warning ("reload failed, the running tree stays: %s", error->message);
+  else
+    g_info ("config reloaded");
+}
+
+static gboolean
+jmp_daemon_reload_cb (gpointer user_data)
+{
+  JmpDaemon *daemon = user_data;
+
+  jmp_host_reload_async (daemon->host, NULL, jmp_daemon_reloaded_cb, daemon);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+jmp_daemon_name_acquired_cb (GDBusConnection *connection,
+                             const gchar     *name,
+                             gpointer         user_data)
+{
+  jmp_daemon_ready (user_data, g_dbus_connection_get_unique_name (connection));
+}
+
+static void
+jmp_daemon_name_lost_cb (GDBusConnection *connection,
+                         const gchar     *name,
+                         gpointer         user_data)
+{
+  g_autofree gchar *message = NULL;
+
+  message = connection == NULL ?
+    g_strdup (_("lost the connection to the bus")) :
+    g_strdup_printf (_("cannot own %s: another host runs on this bus"), name);
+  jmp_daemon_fail (user_data, message);
+}
+
+static gboolean
+jmp_daemon_serve_bus (JmpDaemon *daemon, GError **error)
+{
+  g_autoptr(GDBusConnection) connection = NULL;
+
+  connection = g_bus_get_sync (opt_system ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION,
+                               NULL, error);
+  if (connection == NULL)
+    return FALSE;
+  g_dbus_connection_set_exit_on_close (connection, FALSE);
+  daemon->bus_export = jmp_export_new (daemon->host, connection, error);
+  if (daemon->bus_export == NULL)
+    return FALSE;
+  g_bus_own_name_on_connection (connection, JMP_HOST_BUS_NAME,
+                                G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE,
+                                jmp_daemon_name_acquired_cb,
+                                jmp_daemon_name_lost_cb,
+                                daemon, NULL);
+  return TRUE;
+}
+
+static gboolean
+jmp_daemon_serve_peers (JmpDaemon *daemon, GError **error)
+{
+  daemon->peer_server = jmp_peer_server_new (daemon->host, opt_listen, error);
+  if (daemon->peer_server == NULL)
+    return FALSE;
+  jmp_daemon_ready (daemon, jmp_peer_server_get_client_address (daemon->peer_server));
+  return TRUE;
+}
+
+static JmpRegistry *
+jmp_daemon_load_plugins (void)
+{
+  JmpRegistry *registry = jmp_registry_new ();
+
+  for (guint i = 0; opt_plugin_dirs != NULL && opt_plugin_dirs[i] != NULL; i++)
+    jmp_registry_load_dir (registry, opt_plugin_dirs[i]);
+  jmp_registry_load_default (registry);
+  return registry;
+}
+
+static gint
+jmp_daemon_inspect (JmpRegistry *registry)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *text = jmp_registry_describe (registry, opt_inspect_type, &error);
+
+  if (text == NULL)
+    {
+      g_printerr ("jumpstarter-host: %s\n", error->message);
+      return EXIT_FAILURE;
+    }
+  g_print ("%s", text);
+  return EXIT_SUCCESS;
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JmpRegistry) registry = NULL;
+  JmpDaemon daemon = { NULL, };
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+  /* streams are sockets written with MSG_NOSIGNAL; a closed stdout must
+   * not kill the host either */
+  signal (SIGPIPE, SIG_IGN);
+
+  context = g_option_context_new (NULL);
+  g_option_context_set_summary (context,
+                                _("Serve the drivers of an exporter config on D-Bus."));
+  g_option_context_add_main_entries (context, jmp_daemon_options, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("jumpstarter-host: %s\n", error->message);
+      return 2;
+    }
+  if (argc > 1)
+    {
+      g_printerr ("jumpstarter-host: %s\n", _("unexpected arguments; see --help"));
+      return 2;
+    }
+  if (opt_version)
+    {
+      g_print ("jumpstarter-host %s\n", PACKAGE_VERSION);
+      return EXIT_SUCCESS;
+    }
+  if (opt_verbose)
+    g_log_set_debug_enabled (TRUE);
+  if (opt_listen != NULL && opt_system)
+    {
+      g_printerr ("jumpstarter-host: %s\n", _("--listen and --system exclude each other"));
+      return 2;
+    }
+
+  registry = jmp_daemon_load_plugins ();
+  if (opt_inspect)
+    return jmp_daemon_inspect (registry);
+
+  daemon.loop = g_main_loop_new (NULL, FALSE);
+  daemon.print_address = opt_print_address;
+  daemon.host = jmp_host_new (registry, opt_config);
+  if (!jmp_host_load (daemon.host, &error))
+    {
+      g_printerr ("jumpstarter-host: %s\n", error->message);
+      return EXIT_FAILURE;
+    }
+
+  g_unix_signal_add (SIGTERM, jmp_daemon_quit_cb, &daemon);
+  g_unix_signal_add (SIGINT, jmp_daemon_quit_cb, &daemon);
+  g_unix_signal_add (SIGHUP, jmp_daemon_reload_cb, &daemon);
+
+  if (!(opt_listen != NULL ? jmp_daemon_serve_peers (&daemon, &error)
+                           : jmp_daemon_serve_bus (&daemon, &error)))
+    {
+      g_printerr ("jumpstarter-host: %s\n", error->message);
+      jmp_host_shutdown (daemon.host);
+      return EXIT_FAILURE;
+    }
+
+  g_main_loop_run (daemon.loop);
+
+  if (daemon.peer_server != NULL)
+    jmp_peer_server_stop (daemon.peer_server);
+  g_clear_object (&daemon.peer_server);
+  g_clear_object (&daemon.bus_export);
+  jmp_host_shutdown (daemon.host);
+  g_clear_object (&daemon.host);
+  g_main_loop_unref (daemon.loop);
+  return daemon.exit_status;
+}

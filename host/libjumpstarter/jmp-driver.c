@@ -1,0 +1,714 @@
+/*
+ * Copyright the jumpstarter-glib authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include "jmp-driver.h"
+
+/**
+ * SECTION:jmp-driver
+ * @short_description: Base class of every driver
+ *
+ * A driver is built from one entry of an exporter config: its config keys
+ * are its properties, its children are added with jmp_driver_add_child(),
+ * and jmp_driver_start() runs once the whole entry is set. The host exports
+ * it on D-Bus with one interface per capability it implements.
+ */
+
+typedef struct {
+  gchar     *key;
+  JmpDriver *driver;  /* owned, or NULL for a ref */
+  GWeakRef   target;  /* a ref: the tree owns the target, not its alias */
+} JmpDriverChild;
+
+typedef struct {
+  gchar      *name;
+  gchar      *uuid;
+  gchar      *description;
+  gchar      *type_name;
+  GHashTable *labels;
+  GHashTable *methods_description;
+  JmpDriver  *parent;  /* not owned: a parent outlives its children */
+  GPtrArray  *children;
+  gboolean    started;
+} JmpDriverPrivate;
+
+G_DEFINE_TYPE_WITH_PRIVATE (JmpDriver, jmp_driver, G_TYPE_OBJECT)
+
+#define GET_PRIVATE(o) ((JmpDriverPrivate *) jmp_driver_get_instance_private (o))
+
+enum {
+  PROP_0,
+  PROP_NAME,
+  PROP_UUID,
+  PROP_DESCRIPTION,
+  PROP_LABELS,
+  PROP_METHODS_DESCRIPTION,
+  N_PROPS
+};
+
+static GParamSpec *props[N_PROPS];
+
+static void
+jmp_driver_child_free (JmpDriverChild *child)
+{
+  g_free (child->key);
+  g_clear_object (&child->driver);
+  g_weak_ref_clear (&child->target);
+  g_free (child);
+}
+
+static GHashTable *
+jmp_string_table_new (void)
+{
+  return g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+}
+
+static void
+jmp_string_table_merge (GHashTable *dest, GHashTable *src)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  if (src == NULL)
+    return;
+  g_hash_table_iter_init (&iter, src);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    g_hash_table_insert (dest, g_strdup (key), g_strdup (value));
+}
+
+static void
+jmp_driver_dispose (GObject *object)
+{
+  JmpDriver *self = JMP_DRIVER (object);
+  JmpDriverPrivate *priv = GET_PRIVATE (self);
+
+  /* a safety net: the tree's owner stops drivers in order before this */
+  if (priv->started)
+    jmp_driver_stop (self);
+  g_ptr_array_set_size (priv->children, 0);
+
+  G_OBJECT_CLASS (jmp_driver_parent_class)->dispose (object);
+}
+
+static void
+jmp_driver_finalize (GObject *object)
+{
+  JmpDriverPrivate *priv = GET_PRIVATE (JMP_DRIVER (object));
+
+  g_free (priv->name);
+  g_free (priv->uuid);
+  g_free (priv->description);
+  g_free (priv->type_name);
+  g_hash_table_unref (priv->labels);
+  g_hash_table_unref (priv->methods_description);
+  g_ptr_array_unref (priv->children);
+
+  G_OBJECT_CLASS (jmp_driver_parent_class)->finalize (object);
+}
+
+static void
+jmp_driver_get_property (GObject    *object,
+                         guint       prop_id,
+                         GValue     *value,
+                         GParamSpec *pspec)
+{
+  JmpDriver *self = JMP_DRIVER (object);
+  JmpDriverPrivate *priv = GET_PRIVATE (self);
+
+  switch (prop_id)
+    {
+    case PROP_NAME:
+      g_value_set_string (value, priv->name);
+      break;
+    case PROP_UUID:
+      g_value_set_string (value, priv->uuid);
+      break;
+    case PROP_DESCRIPTION:
+      g_value_set_string (value, priv->description);
+      break;
+    case PROP_LABELS:
+      g_value_set_boxed (value, priv->labels);
+      break;
+    case PROP_METHODS_DESCRIPTION:
+      g_value_take_boxed (value, jmp_driver_get_methods_description (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+jmp_driver_set_property (GObject      *object,
+                         guint         prop_id,
+                         const GValue *value,
+                         GParamSpec   *pspec)
+{
+  JmpDriver *self = JMP_DRIVER (object);
+  JmpDriverPrivate *priv = GET_PRIVATE (self);
+
+  switch (prop_id)
+    {
+    case PROP_NAME:
+      jmp_driver_set_name (self, g_value_get_string (value));
+      break;
+    case PROP_UUID:
+      g_free (priv->uuid);
+      priv->uuid = g_value_dup_string (value);
+      if (priv->uuid == NULL)
+        priv->uuid = g_uuid_string_random ();
+      break;
+    case PROP_DESCRIPTION:
+      jmp_driver_set_description (self, g_value_get_string (value));
+      break;
+    case PROP_LABELS:
+      g_hash_table_remove_all (priv->labels);
+      jmp_string_table_merge (priv->labels, g_value_get_boxed (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+jmp_driver_class_init (JmpDriverClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = jmp_driver_dispose;
+  object_class->finalize = jmp_driver_finalize;
+  object_class->get_property = jmp_driver_get_property;
+  object_class->set_property = jmp_driver_set_property;
+
+  /**
+   * JmpDriver:name:
+   *
+   * The key of the driver in its parent's export or children map.
+   */
+  props[PROP_NAME] =
+    g_param_spec_string ("name", "Name",
+                         "Key of the driver in its parent",
+                         NULL,
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                         G_PARAM_EXPLICIT_NOTIFY);
+
+  /**
+   * JmpDriver:uuid:
+   *
+   * Identity of the driver, random unless the config sets it.
+   */
+  props[PROP_UUID] =
+    g_param_spec_string ("uuid", "UUID",
+                         "Identity of the driver (random unless set)",
+                         NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                         G_PARAM_STATIC_STRINGS);
+
+  /**
+   * JmpDriver:description:
+   *
+   * One line shown by `jmp list` and in the command help.
+   */
+  props[PROP_DESCRIPTION] =
+    g_param_spec_string ("description", "Description",
+                         "Help text shown for the driver",
+                         NULL,
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                         G_PARAM_EXPLICIT_NOTIFY);
+
+  /**
+   * JmpDriver:labels: (type GLib.HashTable(utf8,utf8))
+   *
+   * Free key/value labels of the driver.
+   */
+  props[PROP_LABELS] =
+    g_param_spec_boxed ("labels", "Labels",
+                        "Key/value labels of the driver",
+                        G_TYPE_HASH_TABLE,
+                        G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * JmpDriver:methods-description: (type GLib.HashTable(utf8,utf8))
+   *
+   * Help text per client command.
+   */
+  props[PROP_METHODS_DESCRIPTION] =
+    g_param_spec_boxed ("methods-description", "Methods description",
+                        "Help text per client command",
+                        G_TYPE_HASH_TABLE,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, props);
+}
+
+static void
+jmp_driver_init (JmpDriver *self)
+{
+  JmpDriverPrivate *priv = GET_PRIVATE (self);
+
+  priv->uuid = g_uuid_string_random ();
+  priv->labels = jmp_string_table_new ();
+  priv->methods_description = jmp_string_table_new ();
+  priv->children = g_ptr_array_new_with_free_func ((GDestroyNotify) jmp_driver_child_free);
+}
+
+/**
+ * jmp_driver_get_name:
+ * @self: a #JmpDriver
+ *
+ * Returns: (nullable): the key of the driver in its parent
+ */
+const gchar *
+jmp_driver_get_name (JmpDriver *self)
+{
+  g_return_val_if_fail (JMP_IS_DRIVER (self), NULL);
+  return GET_PRIVATE (self)->name;
+}
+
+/**
+ * jmp_driver_set_name:
+ * @self: a #JmpDriver
+ * @name: (nullable): the key of the driver in its parent
+ */
+void
+jmp_driver_set_name (JmpDriver *self, const gchar *name)
+{
+  JmpDriverPrivate *priv;
+
+  g_return_if_fail (JMP_IS_DRIVER (self));
+  priv = GET_PRIVATE (self);
+  if (g_strcmp0 (priv->name, name) == 0)
+    return;
+  g_free (priv->name);
+  priv->name = g_strdup (name);
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_NAME]);
+}
+
+/**
+ * jmp_driver_get_uuid:
+ * @self: a #JmpDriver
+ *
+ * Returns: the identity of the driver
+ */
+const gchar *
+jmp_driver_get_uuid (JmpDriver *self)
+{
+  g_return_val_if_fail (JMP_IS_DRIVER (self), NULL);
+  return GET_PRIVATE (self)->uuid;
+}
+
+/**
+ * jmp_driver_get_description:
+ * @self: a #JmpDriver
+ *
+ * Returns: (nullable): the help text of the driver
+ */
+const gchar *
+jmp_driver_get_description (JmpDriver *self)
+{
+  g_return_val_if_fail (JMP_IS_DRIVER (self), NULL);
+  return GET_PRIVATE (self)->description;
+}
+
+/**
+ * jmp_driver_set_description:
+ * @self: a #JmpDriver
+ * @description: (nullable): help text
+ */
+void
+jmp_driver_set_description (JmpDriver *self, const gchar *description)
+{
+  JmpDriverPrivate *priv;
+
+  g_return_if_fail (JMP_IS_DRIVER (self));
+  priv = GET_PRIVATE (self);
+  if (g_strcmp0 (priv->description, description) == 0)
+    return;
+  g_free (priv->description);
+  priv->description = g_strdup (description);
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_DESCRIPTION]);
+}
+
+/**
+ * jmp_driver_get_labels:
+ * @self: a #JmpDriver
+ *
+ * Returns: (transfer none) (element-type utf8 utf8): the labels
+ */
+GHashTable *
+jmp_driver_get_labels (JmpDriver *self)
+{
+  g_return_val_if_fail (JMP_IS_DRIVER (self), NULL);
+  return GET_PRIVATE (self)->labels;
+}
+
+/**
+ * jmp_driver_set_label:
+ * @self: a #JmpDriver
+ * @key: label key, e.g. "jumpstarter.dev/dbusnetwork/kind"
+ * @value: (nullable): its value, %NULL to remove it
+ */
+void
+jmp_driver_set_label (JmpDriver *self, const gchar *key, const gchar *value)
+{
+  JmpDriverPrivate *priv;
+
+  g_return_if_fail (JMP_IS_DRIVER (self));
+  g_return_if_fail (key != NULL);
+  priv = GET_PRIVATE (self);
+  if (value == NULL)
+    g_hash_table_remove (priv->labels, key);
+  else
+    g_hash_table_insert (priv->labels, g_strdup (key), g_strdup (value));
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_LABELS]);
+}
+
+/**
+ * jmp_driver_get_methods_description:
+ * @self: a #JmpDriver
+ *
+ * The driver class's own help per command, overridden by what the config
+ * sets with jmp_driver_set_method_description().
+ *
+ * Returns: (transfer full) (element-type utf8 utf8): help text per command
+ */
+GHashTable *
+jmp_driver_get_methods_description (JmpDriver *self)
+{
+  JmpDriverClass *klass;
+  GHashTable *result = jmp_string_table_new ();
+
+  g_return_val_if_fail (JMP_IS_DRIVER (self), result);
+  klass = JMP_DRIVER_GET_CLASS (self);
+  if (klass->get_methods_description != NULL)
+    {
+      g_autoptr(GHashTable) own = klass->get_methods_description (self);
+      jmp_string_table_merge (result, own);
+    }
+  jmp_string_table_merge (result, GET_PRIVATE (self)->methods_description);
+  return result;
+}
+
+/**
+ * jmp_driver_set_method_description:
+ * @self: a #JmpDriver
+ * @method: a client command, e.g. "connect"
+ * @text: (nullable): its help text, %NULL to remove it
+ */
+void
+jmp_driver_set_method_description (JmpDriver   *self,
+                                   const gchar *method,
+                                   const gchar *text)
+{
+  JmpDriverPrivate *priv;
+
+  g_return_if_fail (JMP_IS_DRIVER (self));
+  g_return_if_fail (method != NULL);
+  priv = GET_PRIVATE (self);
+  if (text == NULL)
+    g_hash_table_remove (priv->methods_description, method);
+  else
+    g_hash_table_insert (priv->methods_description, g_strdup (method), g_strdup (text));
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_METHODS_DESCRIPTION]);
+}
+
+/**
+ * jmp_driver_get_type_name:
+ * @self: a #JmpDriver
+ *
+ * Returns: the registry name the driver was built under, e.g. "TcpNetwork",
+ *   or its GType name if it was made by hand
+ */
+const gchar *
+jmp_driver_get_type_name (JmpDriver *self)
+{
+  JmpDriverPrivate *priv;
+
+  g_return_val_if_fail (JMP_IS_DRIVER (self), NULL);
+  priv = GET_PRIVATE (self);
+  return priv->type_name != NULL ? priv->type_name : G_OBJECT_TYPE_NAME (self);
+}
+
+/**
+ * jmp_driver_set_type_name:
+ * @self: a #JmpDriver
+ * @type_name: (nullable): the registry name of its type
+ */
+void
+jmp_driver_set_type_name (JmpDriver *self, const gchar *type_name)
+{
+  JmpDriverPrivate *priv;
+
+  g_return_if_fail (JMP_IS_DRIVER (self));
+  priv = GET_PRIVATE (self);
+  g_free (priv->type_name);
+  priv->type_name = g_strdup (type_name);
+}
+
+/**
+ * jmp_driver_get_parent:
+ * @self: a #JmpDriver
+ *
+ * Returns: (transfer none) (nullable): the driver that owns @self
+ */
+JmpDriver *
+jmp_driver_get_parent (JmpDriver *self)
+{
+  g_return_val_if_fail (JMP_IS_DRIVER (self), NULL);
+  return GET_PRIVATE (self)->parent;
+}
+
+static JmpDriverChild *
+jmp_driver_find_child (JmpDriver *self, const gchar *key)
+{
+  GPtrArray *children = GET_PRIVATE (self)->children;
+
+  for (guint i = 0; i < children->len; i++)
+    {
+      JmpDriverChild *child = g_ptr_array_index (children, i);
+      if (g_strcmp0 (child->key, key) == 0)
+        return child;
+    }
+  return NULL;
+}
+
+/**
+ * jmp_driver_add_child:
+ * @self: a #JmpDriver
+ * @key: the child's key, unique among the children of @self
+ * @child: (transfer none): a driver without a parent
+ *
+ * Makes @self the owner of @child. Children keep the order they are added
+ * in, which is the order of the config file.
+ */
+void
+jmp_driver_add_child (JmpDriver *self, const gchar *key, JmpDriver *child)
+{
+  JmpDriverChild *entry;
+
+  g_return_if_fail (JMP_IS_DRIVER (self));
+  g_return_if_fail (JMP_IS_DRIVER (child));
+  g_return_if_fail (key != NULL);
+  g_return_if_fail (jmp_driver_find_child (self, key) == NULL);
+
+  entry = g_new0 (JmpDriverChild, 1);
+  entry->key = g_strdup (key);
+  entry->driver = g_object_ref (child);
+  g_weak_ref_init (&entry->target, NULL);
+  g_ptr_array_add (GET_PRIVATE (self)->children, entry);
+  GET_PRIVATE (child)->parent = self;
+}
+
+/**
+ * jmp_driver_add_ref:
+ * @self: a #JmpDriver
+ * @key: the alias's key, unique among the children of @self
+ * @target: (transfer none): a driver of the same tree
+ *
+ * Adds @target under a second name (a config `ref:`). The alias does not
+ * own @target and is not walked by jmp_driver_foreach().
+ */
+void
+jmp_driver_add_ref (JmpDriver *self, const gchar *key, JmpDriver *target)
+{
+  JmpDriverChild *entry;
+
+  g_return_if_fail (JMP_IS_DRIVER (self));
+  g_return_if_fail (JMP_IS_DRIVER (target));
+  g_return_if_fail (key != NULL);
+  g_return_if_fail (jmp_driver_find_child (self, key) == NULL);
+
+  entry = g_new0 (JmpDriverChild, 1);
+  entry->key = g_strdup (key);
+  g_weak_ref_init (&entry->target, target);
+  g_ptr_array_add (GET_PRIVATE (self)->children, entry);
+}
+
+/**
+ * jmp_driver_get_child_keys:
+ * @self: a #JmpDriver
+ *
+ * Returns: (transfer full): the keys of the children and refs, in order
+ */
+GStrv
+jmp_driver_get_child_keys (JmpDriver *self)
+{
+  GPtrArray *children;
+  GStrvBuilder *builder = g_strv_builder_new ();
+
+  g_return_val_if_fail (JMP_IS_DRIVER (self), g_strv_builder_end (builder));
+  children = GET_PRIVATE (self)->children;
+  for (guint i = 0; i < children->len; i++)
+    g_strv_builder_add (builder, ((JmpDriverChild *) g_ptr_array_index (children, i))->key);
+  return g_strv_builder_end (builder);
+}
+
+/**
+ * jmp_driver_get_child:
+ * @self: a #JmpDriver
+ * @key: a child's key
+ *
+ * Returns: (transfer full) (nullable): the child or the target of the ref
+ *   named @key
+ */
+JmpDriver *
+jmp_driver_get_child (JmpDriver *self, const gchar *key)
+{
+  JmpDriverChild *child;
+
+  g_return_val_if_fail (JMP_IS_DRIVER (self), NULL);
+  child = jmp_driver_find_child (self, key);
+  if (child == NULL)
+    return NULL;
+  if (child->driver != NULL)
+    return g_object_ref (child->driver);
+  return g_weak_ref_get (&child->target);
+}
+
+/**
+ * jmp_driver_is_ref:
+ * @self: a #JmpDriver
+ * @key: a child's key
+ *
+ * Returns: %TRUE if @key names an alias added with jmp_driver_add_ref()
+ */
+gboolean
+jmp_driver_is_ref (JmpDriver *self, const gchar *key)
+{
+  JmpDriverChild *child;
+
+  g_return_val_if_fail (JMP_IS_DRIVER (self), FALSE);
+  child = jmp_driver_find_child (self, key);
+  return child != NULL && child->driver == NULL;
+}
+
+/**
+ * jmp_driver_start:
+ * @self: a #JmpDriver
+ * @error: return location for a #GError
+ *
+ * Starts @self alone (not its children). Starting a started driver does
+ * nothing.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+jmp_driver_start (JmpDriver *self, GError **error)
+{
+  JmpDriverClass *klass;
+  JmpDriverPrivate *priv;
+
+  g_return_val_if_fail (JMP_IS_DRIVER (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  priv = GET_PRIVATE (self);
+  if (priv->started)
+    return TRUE;
+  klass = JMP_DRIVER_GET_CLASS (self);
+  if (klass->start != NULL && !klass->start (self, error))
+    return FALSE;
+  priv->started = TRUE;
+  return TRUE;
+}
+
+/**
+ * jmp_driver_stop:
+ * @self: a #JmpDriver
+ *
+ * Stops @self alone (not its children). Stopping a stopped driver does
+ * nothing.
+ */
+void
+jmp_driver_stop (JmpDriver *self)
+{
+  JmpDriverClass *klass;
+  JmpDriverPrivate *priv;
+
+  g_return_if_fail (JMP_IS_DRIVER (self));
+  priv = GET_PRIVATE (self);
+  if (!priv->started)
+    return;
+  priv->started = FALSE;
+  klass = JMP_DRIVER_GET_CLASS (self);
+  if (klass->stop != NULL)
+    klass->stop (self);
+}
+
+/**
+ * jmp_driver_is_started:
+ * @self: a #JmpDriver
+ *
+ * Returns: %TRUE between jmp_driver_start() and jmp_driver_stop()
+ */
+gboolean
+jmp_driver_is_started (JmpDriver *self)
+{
+  g_return_val_if_fail (JMP_IS_DRIVER (self), FALSE);
+  return GET_PRIVATE (self)->started;
+}
+
+/**
+ * jmp_driver_export:
+ * @self: a #JmpDriver
+ * @object: the object that represents @self on one D-Bus connection
+ *
+ * Lets a driver add interfaces of its own next to the ones the host adds
+ * for the capabilities it implements.
+ */
+void
+jmp_driver_export (JmpDriver *self, GDBusObjectSkeleton *object)
+{
+  JmpDriverClass *klass;
+
+  g_return_if_fail (JMP_IS_DRIVER (self));
+  g_return_if_fail (G_IS_DBUS_OBJECT_SKELETON (object));
+  klass = JMP_DRIVER_GET_CLASS (self);
+  if (klass->export != NULL)
+    klass->export (self, object);
+}
+
+static gboolean
+jmp_driver_foreach_path (JmpDriver            *self,
+                         const gchar          *path,
+                         JmpDriverForeachFunc  func,
+                         gpointer              user_data)
+{
+  GPtrArray *children = GET_PRIVATE (self)->children;
+
+  if (!func (self, path, user_data))
+    return FALSE;
+  for (guint i = 0; i < children->len; i++)
+    {
+      JmpDriverChild *child = g_ptr_array_index (children, i);
+      g_autofree gchar *child_path = NULL;
+
+      if (child->driver == NULL)
+        continue;
+      child_path = *path != '\0' ? g_strdup_printf ("%s.%s", path, child->key)
+                                 : g_strdup (child->key);
+      if (!jmp_driver_foreach_path (child->driver, child_path, func, user_data))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * jmp_driver_foreach:
+ * @self: the root of a tree
+ * @func: (scope call): called for each driver, parents before children
+ * @user_data: data for @func
+ *
+ * Walks the tree below @self, @self included, in config order.
+ *
+ * Returns: %FALSE if @func stopped the walk
+ */
+gboolean
+jmp_driver_foreach (JmpDriver            *self,
+                    JmpDriverForeachFunc  func,
+                    gpointer              user_data)
+{
+  g_return_val_if_fail (JMP_IS_DRIVER (self), FALSE);
+  g_return_val_if_fail (func != NULL, FALSE);
+  return jmp_driver_foreach_path (self, "", func, user_data);
+}

@@ -1,0 +1,58 @@
+/*
+ * Copyright the jumpstarter-glib authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#if !defined(__JUMPSTARTER_H_INSIDE__) && !defined(JUMPSTARTER_COMPILATION)
+#error "Only <jumpstarter/jumpstarter.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+
+#include "jmp-driver-proxy.h"
+
+G_BEGIN_DECLS
+
+#define JMP_TYPE_CLIENT (jmp_client_get_type ())
+G_DECLARE_FINAL_TYPE (JmpClient, jmp_client, JMP, CLIENT, GObject)
+
+/* The environment variable naming a host's peer-to-peer D-Bus address. */
+#define JMP_HOST_ENV "JUMPSTARTER_HOST"
+
+void            jmp_client_new               (GBusType              bus_type,
+                                              GCancellable         *cancellable,
+                                              GAsyncReadyCallback   callback,
+                                              gpointer              user_data);
+JmpClient      *jmp_client_new_finish        (GAsyncResult         *result,
+                                              GError              **error);
+JmpClient      *jmp_client_new_sync          (GBusType              bus_type,
+                                              GCancellable         *cancellable,
+                                              GError              **error);
+void            jmp_client_new_for_address   (const gchar          *address,
+                                              GCancellable         *cancellable,
+                                              GAsyncReadyCallback   callback,
+                                              gpointer              user_data);
+JmpClient      *jmp_client_new_for_address_finish (GAsyncResult    *result,
+                                              GError              **error);
+JmpClient      *jmp_client_new_for_address_sync   (const gchar     *address,
+                                              GCancellable         *cancellable,
+                                              GError              **error);
+
+GDBusConnection *jmp_client_get_connection   (JmpClient            *self);
+const gchar    *jmp_client_get_exporter_name (JmpClient            *self);
+const gchar    *jmp_client_get_version       (JmpClient            *self);
+const gchar    *jmp_client_get_motd          (JmpClient            *self);
+GHashTable     *jmp_client_get_labels        (JmpClient            *self);
+GList          *jmp_client_get_drivers       (JmpClient            *self);
+JmpDriverProxy *jmp_client_get_driver        (JmpClient            *self,
+                                              const gchar          *path,
+                                              GError              **error);
+GVariant       *jmp_client_list_plugins_sync (JmpClient            *self,
+                                              GCancellable         *cancellable,
+                                              GError              **error);
+gboolean        jmp_client_reload_sync       (JmpClient            *self,
+                                              GCancellable         *cancellable,
+                                              GError              **error);
+
+G_END_DECLS

@@ -1,0 +1,44 @@
+/*
+ * Copyright the jumpstarter-glib authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#if !defined(__JUMPSTARTER_H_INSIDE__) && !defined(JUMPSTARTER_COMPILATION)
+#error "Only <jumpstarter/jumpstarter.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+
+#include "jmp-config-entry.h"
+#include "jmp-driver.h"
+#include "jmp-registry.h"
+
+G_BEGIN_DECLS
+
+#define JMP_TYPE_CONFIG (jmp_config_get_type ())
+G_DECLARE_FINAL_TYPE (JmpConfig, jmp_config, JMP, CONFIG, GObject)
+
+JmpConfig      *jmp_config_new_from_file    (const gchar  *filename,
+                                             GError      **error);
+JmpConfig      *jmp_config_new_from_data    (const gchar  *data,
+                                             gssize        length,
+                                             const gchar  *origin,
+                                             GError      **error);
+
+const gchar    *jmp_config_get_origin       (JmpConfig    *self);
+const gchar    *jmp_config_get_name         (JmpConfig    *self);
+const gchar    *jmp_config_get_description  (JmpConfig    *self);
+const gchar    *jmp_config_get_motd         (JmpConfig    *self);
+GHashTable     *jmp_config_get_labels       (JmpConfig    *self);
+JmpConfigEntry *jmp_config_get_export       (JmpConfig    *self);
+
+JmpDriver      *jmp_config_build            (JmpConfig    *self,
+                                             JmpRegistry  *registry,
+                                             JmpDriver    *previous,
+                                             GError      **error);
+
+gchar          *jmp_config_find_exporter    (const gchar  *alias,
+                                             GError      **error);
+
+G_END_DECLS

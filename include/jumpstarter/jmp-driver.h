@@ -1,0 +1,104 @@
+/*
+ * Copyright the jumpstarter-glib authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#if !defined(__JUMPSTARTER_H_INSIDE__) && !defined(JUMPSTARTER_COMPILATION)
+#error "Only <jumpstarter/jumpstarter.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define JMP_TYPE_DRIVER (jmp_driver_get_type ())
+G_DECLARE_DERIVABLE_TYPE (JmpDriver, jmp_driver, JMP, DRIVER, GObject)
+
+/**
+ * JmpDriverClass:
+ * @parent_class: the parent class
+ * @start: called once after every config key is set and the children are
+ *   started; may fail, which fails the whole tree with the error
+ * @stop: release what @start took (processes, listeners); called once
+ * @get_methods_description: (nullable): help text per client command, merged
+ *   under the config's methods_description
+ * @export: add interfaces of a plugin's own to the object that represents the
+ *   driver on D-Bus; called for every connection the host serves
+ *
+ * The base class of every driver. A driver's config keys are its
+ * GObject properties: `enable_address` in a config sets `enable-address`.
+ */
+struct _JmpDriverClass
+{
+  GObjectClass parent_class;
+
+  gboolean     (*start)                   (JmpDriver           *self,
+                                           GError             **error);
+  void         (*stop)                    (JmpDriver           *self);
+  GHashTable  *(*get_methods_description) (JmpDriver           *self);
+  void         (*export)                  (JmpDriver           *self,
+                                           GDBusObjectSkeleton *object);
+
+  /*< private >*/
+  gpointer padding[12];
+};
+
+const gchar *jmp_driver_get_name                (JmpDriver    *self);
+void         jmp_driver_set_name                (JmpDriver    *self,
+                                                 const gchar  *name);
+const gchar *jmp_driver_get_uuid                (JmpDriver    *self);
+const gchar *jmp_driver_get_description         (JmpDriver    *self);
+void         jmp_driver_set_description         (JmpDriver    *self,
+                                                 const gchar  *description);
+GHashTable  *jmp_driver_get_labels              (JmpDriver    *self);
+void         jmp_driver_set_label               (JmpDriver    *self,
+                                                 const gchar  *key,
+                                                 const gchar  *value);
+GHashTable  *jmp_driver_get_methods_description (JmpDriver    *self);
+void         jmp_driver_set_method_description  (JmpDriver    *self,
+                                                 const gchar  *method,
+                                                 const gchar  *text);
+const gchar *jmp_driver_get_type_name           (JmpDriver    *self);
+void         jmp_driver_set_type_name           (JmpDriver    *self,
+                                                 const gchar  *type_name);
+
+JmpDriver   *jmp_driver_get_parent              (JmpDriver    *self);
+void         jmp_driver_add_child               (JmpDriver    *self,
+                                                 const gchar  *key,
+                                                 JmpDriver    *child);
+GStrv        jmp_driver_get_child_keys          (JmpDriver    *self);
+JmpDriver   *jmp_driver_get_child               (JmpDriver    *self,
+                                                 const gchar  *key);
+void         jmp_driver_add_ref                 (JmpDriver    *self,
+                                                 const gchar  *key,
+                                                 JmpDriver    *target);
+gboolean     jmp_driver_is_ref                  (JmpDriver    *self,
+                                                 const gchar  *key);
+
+gboolean     jmp_driver_start                   (JmpDriver    *self,
+                                                 GError      **error);
+void         jmp_driver_stop                    (JmpDriver    *self);
+gboolean     jmp_driver_is_started              (JmpDriver    *self);
+void         jmp_driver_export                  (JmpDriver           *self,
+                                                 GDBusObjectSkeleton *object);
+
+/**
+ * JmpDriverForeachFunc:
+ * @driver: a driver of the tree
+ * @path: its dotted path from the root, "" for the root
+ * @user_data: data passed to jmp_driver_foreach()
+ *
+ * Called once per driver: refs (aliases) are not walked again.
+ *
+ * Returns: %FALSE to stop the walk
+ */
+typedef gboolean (*JmpDriverForeachFunc) (JmpDriver   *driver,
+                                          const gchar *path,
+                                          gpointer     user_data);
+
+gboolean     jmp_driver_foreach                 (JmpDriver            *self,
+                                                 JmpDriverForeachFunc  func,
+                                                 gpointer              user_data);
+
+G_END_DECLS

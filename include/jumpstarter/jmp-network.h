@@ -1,0 +1,67 @@
+/*
+ * Copyright the jumpstarter-glib authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#if !defined(__JUMPSTARTER_H_INSIDE__) && !defined(JUMPSTARTER_COMPILATION)
+#error "Only <jumpstarter/jumpstarter.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define JMP_TYPE_NETWORK (jmp_network_get_type ())
+G_DECLARE_INTERFACE (JmpNetwork, jmp_network, JMP, NETWORK, GObject)
+
+/**
+ * JmpNetworkInterface:
+ * @connect_async: open a stream to the target; the result is a connected
+ *   #GSocket the host hands to the caller as it is
+ * @connect_finish: finish @connect_async
+ * @get_address_async: (nullable): compute the address a client may use
+ *   directly; %NULL means the driver has none (%JMP_ERROR_NOT_SUPPORTED)
+ * @get_address_finish: finish @get_address_async
+ *
+ * A driver that reaches a target over a byte stream or datagram socket.
+ */
+struct _JmpNetworkInterface
+{
+  GTypeInterface g_iface;
+
+  void     (*connect_async)      (JmpNetwork          *self,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data);
+  GSocket *(*connect_finish)     (JmpNetwork          *self,
+                                  GAsyncResult        *result,
+                                  GError             **error);
+  void     (*get_address_async)  (JmpNetwork          *self,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data);
+  gchar   *(*get_address_finish) (JmpNetwork          *self,
+                                  GAsyncResult        *result,
+                                  GError             **error);
+
+  /*< private >*/
+  gpointer padding[8];
+};
+
+void      jmp_network_connect_async      (JmpNetwork          *self,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data);
+GSocket  *jmp_network_connect_finish     (JmpNetwork          *self,
+                                          GAsyncResult        *result,
+                                          GError             **error);
+void      jmp_network_get_address_async  (JmpNetwork          *self,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data);
+gchar    *jmp_network_get_address_finish (JmpNetwork          *self,
+                                          GAsyncResult        *result,
+                                          GError             **error);
+
+G_END_DECLS

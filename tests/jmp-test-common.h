@@ -1,0 +1,46 @@
+/*
+ * Copyright the jumpstarter-glib authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Helpers shared by the test suites: temporary files, a jumpstarter-host
+ * child process on a peer-to-peer socket, and fd accounting.
+ */
+#pragma once
+
+#include <jumpstarter/jumpstarter.h>
+
+G_BEGIN_DECLS
+
+typedef struct _JmpTestHost JmpTestHost;
+
+/* A fresh directory under g_get_tmp_dir(), removed by jmp_test_rmdir(). */
+gchar       *jmp_test_mkdtemp          (void);
+void         jmp_test_rmdir            (const gchar *path);
+
+/* Writes @contents to DIR/NAME and returns the path. */
+gchar       *jmp_test_write_file       (const gchar *dir,
+                                        const gchar *name,
+                                        const gchar *contents);
+
+/* Starts $JMP_TEST_HOST --listen unix:path=… --config @config_path with any
+ * @extra_args, and returns once the socket accepts connections. */
+JmpTestHost *jmp_test_host_new         (const gchar         *config_path,
+                                        const gchar * const *extra_args);
+const gchar *jmp_test_host_get_address (JmpTestHost *self);
+GPid         jmp_test_host_get_pid     (JmpTestHost *self);
+/* Connects a client to it (asserting success). */
+JmpClient   *jmp_test_host_connect     (JmpTestHost *self);
+/* SIGTERM, waits, asserts exit status 0. */
+void         jmp_test_host_stop        (JmpTestHost *self);
+void         jmp_test_host_free        (JmpTestHost *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (JmpTestHost, jmp_test_host_free)
+
+/* Number of open fds of @pid (0 = this process), from /proc. */
+guint        jmp_test_count_fds        (GPid pid);
+/* Polls until @pid has @expected fds or @timeout_ms passes; returns the last count. */
+guint        jmp_test_wait_fds         (GPid pid, guint expected, guint timeout_ms);
+
+/* Runs the main context until @flag is TRUE (asserting within @timeout_ms). */
+void         jmp_test_wait_flag        (gboolean *flag, guint timeout_ms);
+
+G_END_DECLS
