@@ -1,0 +1,30 @@
+/*
+ * Copyright the jumpstarter-glib authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "jmp-client.h"
+#include "jmp-driver-proxy.h"
+#include "jmp-network-proxy.h"
+#include "jmp-dbus-generated.h"
+
+G_BEGIN_DECLS
+
+#define JMP_HOST_BUS_NAME           "dev.jumpstarter.Host1"
+#define JMP_HOST_OBJECT_PATH        "/dev/jumpstarter/Host1"
+#define JMP_DRIVER_OBJECT_PATH      JMP_HOST_OBJECT_PATH "/driver"
+#define JMP_DRIVER_INTERFACE        "dev.jumpstarter.Driver1"
+#define JMP_NETWORK_INTERFACE       "dev.jumpstarter.Network1"
+
+JmpDriverProxy  *jmp_driver_proxy_new_for_object (GDBusObject     *object);
+JmpNetworkProxy *jmp_network_proxy_new_for_proxy (JmpDBusNetwork1 *proxy);
+
+/* Turns an error of a D-Bus call into %JMP_ERROR with the remote prefix
+ * stripped, so that every caller shows the host's own message. */
+void             jmp_client_error_from_dbus      (GError         **error);
+
+/* A new string → string table from an a{ss} variant (or an empty one). */
+GHashTable      *jmp_client_hash_from_variant    (GVariant        *value);
+
+G_END_DECLS
