@@ -1,0 +1,740 @@
+/*
+ * Copyright the jumpstarter-glib authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * jumpstarter-host on the wire: the object tree on a private session bus,
+ * peer-to-peer mode, reload, bad calls and start-up failures. Raw GDBus
+ * calls, so the D-Bus API is tested apart from the client library.
+ */
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <glib/gstdio.h>
+
+#include "jmp-test-common.h"
+
+#define HOST_PATH "/dev/jumpstarter/Host1"
+#define HOST_IFACE "dev.jumpstarter.Host1"
+#define DRIVER_IFACE "dev.jumpstarter.Driver1"
+#define NETWORK_IFACE "dev.jumpstarter.Network1"
+
+static const gchar *tree_yaml =
+  "apiVersion: jumpstarter.dev/v1alpha1\n"
+  "kind: ExporterConfig\n"
+  "metadata: {namespace: default, name: tree}\n"
+  "endpoint: grpc.example:443\n"
+  "token: secret\n"
+  "description: the tree\n"
+  "motd: hello\n"
+  "export:\n"
+  "  echo:\n"
+  "    type: EchoNetwork\n"
+  "    description: an echo\n"
+  "    methods_description: {connect: talk to yourself}\n"
+  "  harness:\n"
+  "    description: a group\n"
+  "    children:\n"
+  "      probe-1: {type: jumpstarter_driver_network.driver.EchoNetwork}\n"
+  "  alias: {ref: harness.probe-1}\n";
+
+static GDBusConnection *
+connect_peer (const gchar *address)
+{
+  g_autoptr(GError) error = NULL;
+  GDBusConnection *connection;
+
+  connection = g_dbus_connection_new_for_address_sync (
+    address, G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT, NULL, NULL, &error);
+  g_assert_no_error (error);
+  return connection;
+}
+
+/* object path → a{sa{sv}} of its interfaces */
+static GHashTable *
+get_managed_objects (GDBusConnection *connection, const gchar *bus_name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariantIter) iter = NULL;
+  GHashTable *objects = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                               (GDestroyNotify) g_variant_unref);
+  gchar *path;
+  GVariant *ifaces;
+
+  reply = g_dbus_connection_call_sync (connection, bus_name, HOST_PATH,
+                                       "org.freedesktop.DBus.ObjectManager",
+                                       "GetManagedObjects", NULL,
+                                       G_VARIANT_TYPE ("(a{oa{sa{sv}}})"),
+                                       G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(a{oa{sa{sv}}})", &iter);
+  while (g_variant_iter_next (iter, "{o@a{sa{sv}}}", &path, &ifaces))
+    g_hash_table_insert (objects, path, ifaces);
+  return objects;
+}
+
+static GVariant *
+object_prop (GHashTable *objects, const gchar *path, const gchar *iface, const gchar *prop)
+{
+  GVariant *ifaces = g_hash_table_lookup (objects, path);
+  g_autoptr(GVariant) props = NULL;
+
+  g_assert_nonnull (ifaces);
+  props = g_variant_lookup_value (ifaces, iface, G_VARIANT_TYPE ("a{sv}"));
+  g_assert_nonnull (props);
+  return g_variant_lookup_value (props, prop, NULL);
+}
+
+static gchar *
+object_prop_string (GHashTable *objects, const gchar *path, const gchar *prop)
+{
+  g_autoptr(GVariant) value = object_prop (objects, path, DRIVER_IFACE, prop);
+
+  g_assert_nonnull (value);
+  return g_variant_dup_string (value, NULL);
+}
+
+static GVariant *
+host_prop (GDBusConnection *connection, const gchar *bus_name, const gchar *prop)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  GVariant *value;
+
+  reply = g_dbus_connection_call_sync (connection, bus_name, HOST_PATH,
+                                       "org.freedesktop.DBus.Properties", "Get",
+                                       g_variant_new ("(ss)", HOST_IFACE, prop),
+                                       G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NONE,
+                                       10000, NULL, &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(v)", &value);
+  return value;
+}
+
+static void
+assert_tree (GDBusConnection *connection, const gchar *bus_name)
+{
+  g_autoptr(GHashTable) objects = get_managed_objects (connection, bus_name);
+  g_autofree gchar *echo_uuid = NULL;
+  g_autofree gchar *harness_uuid = NULL;
+  g_autofree gchar *probe_uuid = NULL;
+  g_autofree gchar *alias_uuid = NULL;
+  g_autofree gchar *s = NULL;
+  g_autoptr(GVariant) v = NULL;
+  g_autoptr(GVariant) labels = NULL;
+  const gchar *text = NULL;
+  const gchar *probe_path = HOST_PATH "/driver/harness/probe_2d1";
+
+  g_assert_cmpuint (g_hash_table_size (objects), ==, 4);
+  g_assert_true (g_hash_table_contains (objects, HOST_PATH "/driver/echo"));
+  g_assert_true (g_hash_table_contains (objects, HOST_PATH "/driver/harness"));
+  g_assert_true (g_hash_table_contains (objects, probe_path));
+  g_assert_true (g_hash_table_contains (objects, HOST_PATH "/driver/alias"));
+
+  s = object_prop_string (objects, HOST_PATH "/driver/echo", "Type");
+  g_assert_cmpstr (s, ==, "EchoNetwork");
+  g_clear_pointer (&s, g_free);
+  s = object_prop_string (objects, HOST_PATH "/driver/echo", "Description");
+  g_assert_cmpstr (s, ==, "an echo");
+  g_clear_pointer (&s, g_free);
+  v = object_prop (objects, HOST_PATH "/driver/echo", DRIVER_IFACE, "MethodsDescription");
+  g_assert_true (g_variant_lookup (v, "connect", "&s", &text));
+  g_assert_cmpstr (text, ==, "talk to yourself");
+  g_clear_pointer (&v, g_variant_unref);
+  labels = object_prop (objects, HOST_PATH "/driver/echo", DRIVER_IFACE, "Labels");
+  g_assert_true (g_variant_lookup (labels, "jumpstarter.dev/name", "&s", &text));
+  g_assert_cmpstr (text, ==, "echo");
+
+  /* capabilities: the echo is a network; the group is not */
+  v = object_prop (objects, HOST_PATH "/driver/echo", NETWORK_IFACE, "NoSuchProp");
+  g_assert_null (v);
+  g_assert_null (g_variant_lookup_value (g_hash_table_lookup (objects, HOST_PATH "/driver/harness"),
+                                         NETWORK_IFACE, NULL));
+
+  s = object_prop_string (objects, HOST_PATH "/driver/harness", "Type");
+  g_assert_cmpstr (s, ==, "Composite");
+  g_clear_pointer (&s, g_free);
+  s = object_prop_string (objects, probe_path, "Path");
+  g_assert_cmpstr (s, ==, "harness.probe-1");
+  g_clear_pointer (&s, g_free);
+  s = object_prop_string (objects, probe_path, "Name");
+  g_assert_cmpstr (s, ==, "probe-1");
+  g_clear_pointer (&s, g_free);
+
+  echo_uuid = object_prop_string (objects, HOST_PATH "/driver/echo", "Uuid");
+  harness_uuid = object_prop_string (objects, HOST_PATH "/driver/harness", "Uuid");
+  probe_uuid = object_prop_string (objects, probe_path, "Uuid");
+  alias_uuid = object_prop_string (objects, HOST_PATH "/driver/alias", "Uuid");
+  g_assert_true (g_uuid_string_is_valid (echo_uuid));
+  g_assert_cmpstr (echo_uuid, !=, probe_uuid);
+  /* a ref is the same driver under a second name */
+  g_assert_cmpstr (alias_uuid, ==, probe_uuid);
+  s = object_prop_string (objects, probe_path, "ParentUuid");
+  g_assert_cmpstr (s, ==, harness_uuid);
+  g_clear_pointer (&s, g_free);
+  s = object_prop_string (objects, HOST_PATH "/driver/echo", "ParentUuid");
+  g_assert_cmpstr (s, ==, "");
+  g_clear_pointer (&s, g_free);
+
+  v = host_prop (connection, bus_name, "ExporterName");
+  g_assert_cmpstr (g_variant_get_string (v, NULL), ==, "tree");
+  g_clear_pointer (&v, g_variant_unref);
+  v = host_prop (connection, bus_name, "Motd");
+  g_assert_cmpstr (g_variant_get_string (v, NULL), ==, "hello");
+  g_clear_pointer (&v, g_variant_unref);
+  v = host_prop (connection, bus_name, "Version");
+  g_assert_cmpstr (g_variant_get_string (v, NULL), !=, "");
+}
+
+static gchar *
+echo_once (GDBusConnection *connection, const gchar *bus_name, const gchar *path,
+           const gchar *payload)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GUnixFDList) fds = NULL;
+  g_autoptr(GSocket) socket = NULL;
+  gchar buffer[256];
+  gssize n, total = 0;
+  gint32 index;
+
+  reply = g_dbus_connection_call_with_unix_fd_list_sync (connection, bus_name, path,
+                                                         NETWORK_IFACE, "Connect", NULL,
+                                                         G_VARIANT_TYPE ("(h)"),
+                                                         G_DBUS_CALL_FLAGS_NONE, 10000,
+                                                         NULL, &fds, NULL, &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(h)", &index);
+  g_assert_cmpint (g_unix_fd_list_get_length (fds), ==, 1);
+  socket = g_socket_new_from_fd (g_unix_fd_list_get (fds, index, NULL), &error);
+  g_assert_no_error (error);
+  g_socket_set_blocking (socket, TRUE);
+  g_socket_send (socket, payload, strlen (payload), NULL, &error);
+  g_assert_no_error (error);
+  g_socket_shutdown (socket, FALSE, TRUE, &error);
+  g_assert_no_error (error);
+  while ((n = g_socket_receive (socket, buffer + total, sizeof buffer - 1 - total,
+                                NULL, &error)) > 0)
+    total += n;
+  g_assert_no_error (error);
+  buffer[total] = '\0';
+  return g_strdup (buffer);
+}
+
+static void
+test_session_bus_tree (void)
+{
+  g_autoptr(GTestDBus) bus = g_test_dbus_new (G_TEST_DBUS_NONE);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusConnection) connection = NULL;
+  g_autoptr(GSubprocess) host = NULL;
+  g_autofree gchar *dir = jmp_test_mkdtemp ();
+  g_autofree gchar *config = jmp_test_write_file (dir, "tree.yaml", tree_yaml);
+  g_autofree gchar *reply = NULL;
+  g_autofree gchar *owner = NULL;
+  g_autofree gchar *line = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+
+  g_test_dbus_up (bus);
+  host = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
+                           g_getenv ("JMP_TEST_HOST"), "--config", config,
+                           "--print-address", NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (host));
+  line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  g_assert_true (g_dbus_is_unique_name (line));
+
+  connection = g_dbus_connection_new_for_address_sync (g_test_dbus_get_bus_address (bus),
+    G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+    G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION, NULL, NULL, &error);
+  g_assert_no_error (error);
+  assert_tree (connection, "dev.jumpstarter.Host1");
+
+  reply = echo_once (connection, "dev.jumpstarter.Host1",
+                     HOST_PATH "/driver/alias", "through the bus");
+  g_assert_cmpstr (reply, ==, "through the bus");
+
+  /* a second host cannot take the name */
+  {
+    g_autoptr(GSubprocess) second = NULL;
+    g_autofree gchar *err = NULL;
+
+    second = g_subprocess_new (G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
+                               g_getenv ("JMP_TEST_HOST"), "--config", config, NULL);
+    g_assert_no_error (error);
+    g_subprocess_communicate_utf8 (second, NULL, NULL, NULL, &err, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (g_subprocess_get_exit_status (second), !=, 0);
+    g_assert_nonnull (strstr (err, "another host"));
+  }
+
+  g_subprocess_send_signal (host, SIGTERM);
+  g_subprocess_wait (host, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (host));
+  g_assert_cmpint (g_subprocess_get_exit_status (host), ==, 0);
+
+  g_dbus_connection_close_sync (connection, NULL, NULL);
+  g_test_dbus_down (bus);
+  jmp_test_rmdir (dir);
+}
+
+static void
+test_peer_tree (void)
+{
+  g_autofree gchar *dir = jmp_test_mkdtemp ();
+  g_autofree gchar *config = jmp_test_write_file (dir, "tree.yaml", tree_yaml);
+  g_autoptr(JmpTestHost) host = jmp_test_host_new (config, NULL);
+  g_autoptr(GDBusConnection) connection = connect_peer (jmp_test_host_get_address (host));
+  g_autoptr(GDBusConnection) second = connect_peer (jmp_test_host_get_address (host));
+  g_autofree gchar *reply = NULL;
+  g_autofree gchar *sock = g_strdup (jmp_test_host_get_address (host) + strlen ("unix:path="));
+  GStatBuf st;
+
+  /* only our uid may connect */
+  g_assert_cmpint (g_stat (sock, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+
+  assert_tree (connection, NULL);
+  assert_tree (second, NULL);
+  reply = echo_once (second, NULL, HOST_PATH "/driver/echo", "peer to peer");
+  g_assert_cmpstr (reply, ==, "peer to peer");
+
+  /* one peer leaving disturbs no other */
+  g_dbus_connection_close_sync (connection, NULL, NULL);
+  g_clear_pointer (&reply, g_free);
+  reply = echo_once (second, NULL, HOST_PATH "/driver/echo", "still here");
+  g_assert_cmpstr (reply, ==, "still here");
+
+  jmp_test_host_stop (host);
+  /* the socket goes with the host */
+  g_assert_false (g_file_test (sock, G_FILE_TEST_EXISTS));
+  jmp_test_rmdir (dir);
+}
+
+static void
+test_peer_socket_in_use (void)
+{
+  g_autofree gchar *dir = jmp_test_mkdtemp ();
+  g_autofree gchar *config = jmp_test_write_file (dir, "tree.yaml", tree_yaml);
+  g_autoptr(JmpTestHost) host = jmp_test_host_new (config, NULL);
+  g_autoptr(GSubprocess) second = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *err = NULL;
+  g_autoptr(GDBusConnection) connection = NULL;
+
+  second = g_subprocess_new (G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
+                             g_getenv ("JMP_TEST_HOST"), "--config", config,
+                             "--listen", jmp_test_host_get_address (host), NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (second, NULL, NULL, NULL, &err, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_subprocess_get_exit_status (second), !=, 0);
+  g_assert_nonnull (strstr (err, "another host is listening"));
+
+  /* and the first one's socket survived the attempt */
+  connection = connect_peer (jmp_test_host_get_address (host));
+  assert_tree (connection, NULL);
+  jmp_test_host_stop (host);
+  jmp_test_rmdir (dir);
+}
+
+static void
+test_peer_stale_socket (void)
+{
+  g_autofree gchar *dir = jmp_test_mkdtemp ();
+  g_autofree gchar *config = jmp_test_write_file (dir, "tree.yaml", tree_yaml);
+  g_autofree gchar *sock = g_build_filename (dir, "stale.sock", NULL);
+  g_autofree gchar *address = g_strdup_printf ("unix:path=%s", sock);
+  g_autoptr(GSocket) s = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, 0, NULL);
+  g_autoptr(GSocketAddress) sa = g_unix_socket_address_new (sock);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) p = NULL;
+  g_autoptr(GDataInputStream) in = NULL;
+  g_autoptr(GDBusConnection) c = NULL;
+  g_autofree gchar *line = NULL;
+
+  /* what a host killed hard leaves behind: a socket file nobody listens on */
+  g_socket_bind (s, sa, FALSE, &error);
+  g_assert_no_error (error);
+  g_socket_close (s, NULL);
+  g_assert_true (g_file_test (sock, G_FILE_TEST_EXISTS));
+
+  p = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
+                        g_getenv ("JMP_TEST_HOST"), "--config", config,
+                        "--listen", address, "--print-address", NULL);
+  g_assert_no_error (error);
+  in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (p));
+  line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (line, ==, address);
+  c = connect_peer (address);
+  assert_tree (c, NULL);
+
+  g_subprocess_send_signal (p, SIGTERM);
+  g_subprocess_wait (p, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_subprocess_get_exit_status (p), ==, 0);
+  jmp_test_rmdir (dir);
+}
+
+static void
+test_bad_calls (void)
+{
+  g_autofree gchar *dir = jmp_test_mkdtemp ();
+  g_autofree gchar *config = jmp_test_write_file (dir, "tree.yaml", tree_yaml);
+  g_autoptr(JmpTestHost) host = jmp_test_host_new (config, NULL);
+  g_autoptr(GDBusConnection) connection = connect_peer (jmp_test_host_get_address (host));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autofree gchar *echo = NULL;
+  gchar *remote;
+
+  /* wrong arguments */
+  reply = g_dbus_connection_call_sync (connection, NULL, HOST_PATH "/driver/echo",
+                                       NETWORK_IFACE, "Connect",
+                                       g_variant_new ("(s)", "unexpected"), NULL,
+                                       G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &error);
+  g_assert_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS);
+  g_clear_error (&error);
+
+  /* no such method, object, interface */
+  reply = g_dbus_connection_call_sync (connection, NULL, HOST_PATH "/driver/echo",
+                                       NETWORK_IFACE, "Explode", NULL, NULL,
+                                       G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &error);
+  g_assert_error (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD);
+  g_clear_error (&error);
+  reply = g_dbus_connection_call_sync (connection, NULL, HOST_PATH "/driver/nope",
+                                       NETWORK_IFACE, "Connect", NULL, NULL,
+                                       G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &error);
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  reply = g_dbus_connection_call_sync (connection, NULL, HOST_PATH "/driver/harness",
+                                       NETWORK_IFACE, "Connect", NULL, NULL,
+                                       G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &error);
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+
+  /* a capability the driver lacks: our own error name */
+  reply = g_dbus_connection_call_sync (connection, NULL, HOST_PATH "/driver/echo",
+                                       NETWORK_IFACE, "Address", NULL, NULL,
+                                       G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &error);
+  g_assert_error (error, JMP_ERROR, JMP_ERROR_NOT_SUPPORTED);
+  remote = g_dbus_error_get_remote_error (error);
+  g_assert_cmpstr (remote, ==, "dev.jumpstarter.Error.NotSupported");
+  g_free (remote);
+  g_clear_error (&error);
+
+  /* setting a read-only property */
+  reply = g_dbus_connection_call_sync (connection, NULL, HOST_PATH "/driver/echo",
+                                       "org.freedesktop.DBus.Properties", "Set",
+                                       g_variant_new ("(ssv)", DRIVER_IFACE, "Name",
+                                                      g_variant_new_string ("x")),
+                                       NULL, G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &error);
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+
+  /* garbage bytes instead of D-Bus on the socket */
+  {
+    g_autoptr(GSocketClient) client = g_socket_client_new ();
+    g_autoptr(GSocketAddress) sa = g_unix_socket_address_new (jmp_test_host_get_address (host) +
+                                                              strlen ("unix:path="));
+    g_autoptr(GSocketConnection) raw = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (sa),
+                                                                NULL, &error);
+    g_assert_no_error (error);
+    g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (raw)),
+                               "\0GARBAGE\r\n\xff\xfe", 12, NULL, NULL, NULL);
+    g_io_stream_close (G_IO_STREAM (raw), NULL, NULL);
+  }
+
+  /* the host is unaffected */
+  echo = echo_once (connection, NULL, HOST_PATH "/driver/echo", "unaffected");
+  g_assert_cmpstr (echo, ==, "unaffected");
+  assert_tree (connection, NULL);
+
+  jmp_test_host_stop (host);
+  jmp_test_rmdir (dir);
+}
+
+static void
+test_list_plugins (void)
+{
+  g_autofree gchar *dir = jmp_test_mkdtemp ();
+  g_autofree gchar *config = jmp_test_write_file (dir, "tree.yaml", tree_yaml);
+  g_autoptr(JmpTestHost) host = jmp_test_host_new (config, NULL);
+  g_autoptr(GDBusConnection) connection = connect_peer (jmp_test_host_get_address (host));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) plugins = NULL;
+  gboolean found = FALSE;
+
+  reply = g_dbus_connection_call_sync (connection, NULL, HOST_PATH, HOST_IFACE,
+                                       "ListPlugins", NULL, G_VARIANT_TYPE ("(aa{sv})"),
+                                       G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &error);
+  g_assert_no_error (error);
+  plugins = g_variant_get_child_value (reply, 0);
+  for (gsize i = 0; i < g_variant_n_children (plugins); i++)
+    {
+      g_autoptr(GVariant) plugin = g_variant_get_child_value (plugins, i);
+      const gchar *name = NULL;
+      g_autofree const gchar **types = NULL;
+
+      if (!g_variant_lookup (plugin, "name", "&s", &name) || g_strcmp0 (name, "network") != 0)
+        continue;
+      found = TRUE;
+      g_assert_true (g_variant_lookup (plugin, "types", "^a&s", &types));
+      g_assert_true (g_strv_contains (types, "EchoNetwork"));
+      g_assert_false (g_variant_lookup (plugin, "error", "&s", &name));
+    }
+  g_assert_true (found);
+  jmp_test_host_stop (host);
+  jmp_test_rmdir (dir);
+}
+
+typedef struct {
+  guint added;
+  guint removed;
+} SignalCount;
+
+static void
+object_manager_signal_cb (GDBusConnection *connection,
+                          const gchar     *sender,
+                          const gchar     *path,
+                          const gchar     *iface,
+                          const gchar     *signal,
+                          GVariant        *params,
+                          gpointer         user_data)
+{
+  SignalCount *count = user_data;
+
+  if (g_strcmp0 (signal, "InterfacesAdded") == 0)
+    count->added++;
+  else if (g_strcmp0 (signal, "InterfacesRemoved") == 0)
+    count->removed++;
+}
+
+static void
+call_reload (GDBusConnection *connection, GError **error)
+{
+  g_autoptr(GVariant) reply = NULL;
+
+  reply = g_dbus_connection_call_sync (connection, NULL, HOST_PATH, HOST_IFACE, "Reload",
+                                       NULL, NULL, G_DBUS_CALL_FLAGS_NONE, 10000, NULL, error);
+}
+
+static void
+test_reload (void)
+{
+  g_autofree gchar *dir = jmp_test_mkdtemp ();
+  g_autofree gchar *config = jmp_test_write_file (dir, "tree.yaml", tree_yaml);
+  g_autoptr(JmpTestHost) host = jmp_test_host_new (config, NULL);
+  g_autoptr(GDBusConnection) connection = connect_peer (jmp_test_host_get_address (host));
+  g_autoptr(GHashTable) before = get_managed_objects (connection, NULL);
+  g_autoptr(GHashTable) after = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *uuid_before = NULL;
+  g_autofree gchar *uuid_after = NULL;
+  g_autofree gchar *echo = NULL;
+  SignalCount count = { 0, 0 };
+  guint sub;
+
+  sub = g_dbus_connection_signal_subscribe (connection, NULL,
+                                            "org.freedesktop.DBus.ObjectManager",
+                                            NULL, HOST_PATH, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
+                                            object_manager_signal_cb, &count, NULL);
+  uuid_before = object_prop_string (before, HOST_PATH "/driver/echo", "Uuid");
+
+  /* a broken file: Reload() fails, the running tree stays */
+  g_free (jmp_test_write_file (dir, "tree.yaml", "export: [this is: not, a: mapping\n"));
+  call_reload (connection, &error);
+  g_assert_error (error, JMP_ERROR, JMP_ERROR_INVALID_ARGS);
+  g_assert_nonnull (strstr (error->message, "tree.yaml"));
+  g_clear_error (&error);
+  g_free (jmp_test_write_file (dir, "tree.yaml",
+                               "export:\n  echo: {type: EchoNetwork, config: {port: 1}}\n"));
+  call_reload (connection, &error);
+  g_assert_error (error, JMP_ERROR, JMP_ERROR_INVALID_ARGS);
+  g_clear_error (&error);
+  after = get_managed_objects (connection, NULL);
+  g_assert_cmpuint (g_hash_table_size (after), ==, 4);
+  g_clear_pointer (&after, g_hash_table_unref);
+
+  /* echo unchanged, the group gone, a new driver: only those move */
+  g_free (jmp_test_write_file (dir, "tree.yaml",
+    "metadata: {name: tree2}\n"
+    "export:\n"
+    "  echo:\n"
+    "    type: EchoNetwork\n"
+    "    description: an echo\n"
+    "    methods_description: {connect: talk to yourself}\n"
+    "  fresh: {type: EchoNetwork}\n"));
+  call_reload (connection, &error);
+  g_assert_no_error (error);
+  after = get_managed_objects (connection, NULL);
+  g_assert_cmpuint (g_hash_table_size (after), ==, 2);
+  g_assert_true (g_hash_table_contains (after, HOST_PATH "/driver/fresh"));
+  uuid_after = object_prop_string (after, HOST_PATH "/driver/echo", "Uuid");
+  g_assert_cmpstr (uuid_before, ==, uuid_after);
+
+  /* signals: the 3 removed objects and the one added, the echo untouched */
+  while (count.added < 1 || count.removed < 3)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (count.added, ==, 1);
+  g_assert_cmpuint (count.removed, ==, 3);
+
+  /* SIGHUP does the same */
+  g_free (jmp_test_write_file (dir, "tree.yaml",
+    "export:\n"
+    "  echo:\n"
+    "    type: EchoNetwork\n"
+    "    description: an echo\n"
+    "    methods_description: {connect: talk to yourself}\n"));
+  kill (jmp_test_host_get_pid (host), SIGHUP);
+  while (count.removed < 4)
+    g_main_context_iteration (NULL, TRUE);
+  g_clear_pointer (&after, g_hash_table_unref);
+  after = get_managed_objects (connection, NULL);
+  g_assert_cmpuint (g_hash_table_size (after), ==, 1);
+
+  echo = echo_once (connection, NULL, HOST_PATH "/driver/echo", "after reloads");
+  g_assert_cmpstr (echo, ==, "after reloads");
+
+  g_dbus_connection_signal_unsubscribe (connection, sub);
+  jmp_test_host_stop (host);
+  jmp_test_rmdir (dir);
+}
+
+static void
+assert_start_fails (const gchar *config, const gchar *expected)
+{
+  g_autoptr(GSubprocess) p = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *err = NULL;
+  g_autofree gchar *dir = jmp_test_mkdtemp ();
+  g_autofree gchar *listen = g_strdup_printf ("unix:path=%s/host.sock", dir);
+
+  p = g_subprocess_new (G_SUBPROCESS_FLAGS_STDERR_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE,
+                        &error, g_getenv ("JMP_TEST_HOST"), "--config", config,
+                        "--listen", listen, NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (p, NULL, NULL, NULL, &err, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (p));
+  g_assert_cmpint (g_subprocess_get_exit_status (p), ==, 1);
+  if (strstr (err, expected) == NULL)
+    g_error ("expected \"%s\" in: %s", expected, err);
+  g_assert_true (g_str_has_prefix (err, "jumpstarter-host: "));
+  g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS) &&
+                  g_file_test (listen + strlen ("unix:path="), G_FILE_TEST_EXISTS));
+  jmp_test_rmdir (dir);
+}
+
+static void
+test_start_failures (void)
+{
+  g_autofree gchar *dir = jmp_test_mkdtemp ();
+  g_autofree gchar *missing = g_build_filename (dir, "missing.yaml", NULL);
+  g_autofree gchar *unknown = jmp_test_write_file (dir, "unknown.yaml",
+    "export:\n  x: {type: NoSuchDriver}\n");
+  g_autofree gchar *badkey = jmp_test_write_file (dir, "badkey.yaml",
+    "export:\n  x: {type: EchoNetwork, config: {colour: blue}}\n");
+  g_autofree gchar *empty = jmp_test_write_file (dir, "empty.yaml", "");
+  g_autofree gchar *json = jmp_test_write_file (dir, "bad.json", "{\"export\": {");
+
+  assert_start_fails (missing, "missing.yaml");
+  assert_start_fails (unknown, "NoSuchDriver");
+  assert_start_fails (badkey, "export.x.config.colour");
+  assert_start_fails (empty, "empty.yaml");
+  assert_start_fails (json, "bad.json");
+  jmp_test_rmdir (dir);
+}
+
+static void
+test_bad_arguments (void)
+{
+  const gchar *cases[][2] = {
+    { "--no-such-flag", "Unknown option" },
+    { "--listen=tcp:host=0.0.0.0,port=1", "unix:path" },
+    { "--listen=nonsense", "invalid D-Bus address" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GSubprocess) p = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree gchar *err = NULL;
+
+      p = g_subprocess_new (G_SUBPROCESS_FLAGS_STDERR_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE,
+                            &error, g_getenv ("JMP_TEST_HOST"), cases[i][0], NULL);
+      g_assert_no_error (error);
+      g_subprocess_communicate_utf8 (p, NULL, NULL, NULL, &err, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (g_subprocess_get_exit_status (p), !=, 0);
+      if (strstr (err, cases[i][1]) == NULL)
+        g_error ("%s: expected \"%s\" in: %s", cases[i][0], cases[i][1], err);
+    }
+}
+
+static void
+test_inspect (void)
+{
+  g_autoptr(GSubprocess) p = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *out = NULL;
+
+  p = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
+                        g_getenv ("JMP_TEST_HOST"), "--inspect", NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (p, NULL, NULL, &out, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_subprocess_get_exit_status (p), ==, 0);
+  g_assert_nonnull (strstr (out, "EchoNetwork"));
+  g_assert_nonnull (strstr (out, "Composite"));
+  g_clear_object (&p);
+  g_clear_pointer (&out, g_free);
+
+  p = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
+                        g_getenv ("JMP_TEST_HOST"), "--inspect=jumpstarter_driver_network.driver.EchoNetwork",
+                        NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (p, NULL, NULL, &out, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_subprocess_get_exit_status (p), ==, 0);
+  g_assert_nonnull (strstr (out, "EchoNetwork"));
+  g_assert_nonnull (strstr (out, "JmpNetwork"));
+}
+
+static void
+test_builtin_demo (void)
+{
+  g_autoptr(JmpTestHost) host = jmp_test_host_new (NULL, NULL);
+  g_autoptr(GDBusConnection) connection = connect_peer (jmp_test_host_get_address (host));
+  g_autoptr(GHashTable) objects = get_managed_objects (connection, NULL);
+  g_autoptr(GVariant) name = host_prop (connection, NULL, "ExporterName");
+
+  g_assert_cmpstr (g_variant_get_string (name, NULL), ==, "demo");
+  g_assert_true (g_hash_table_contains (objects, HOST_PATH "/driver/echo"));
+  jmp_test_host_stop (host);
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  g_unsetenv ("JUMPSTARTER_HOST");
+
+  g_test_add_func ("/host/session-bus/tree", test_session_bus_tree);
+  g_test_add_func ("/host/peer/tree", test_peer_tree);
+  g_test_add_func ("/host/peer/socket-in-use", test_peer_socket_in_use);
+  g_test_add_func ("/host/peer/stale-socket", test_peer_stale_socket);
+  g_test_add_func ("/host/bad-calls", test_bad_calls);
+  g_test_add_func ("/host/list-plugins", test_list_plugins);
+  g_test_add_func ("/host/reload", test_reload);
+  g_test_add_func ("/host/start-failures", test_start_failures);
+  g_test_add_func ("/host/bad-arguments", test_bad_arguments);
+  g_test_add_func ("/host/inspect", test_inspect);
+  g_test_add_func ("/host/builtin-demo", test_builtin_demo);
+  return g_test_run ();
+}

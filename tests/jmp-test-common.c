@@ -1,0 +1,248 @@
+/*
+ * Copyright the jumpstarter-glib authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <errno.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <glib/gstdio.h>
+
+#include "jmp-test-common.h"
+
+struct _JmpTestHost
+{
+  GSubprocess *process;
+  gchar       *dir;
+  gchar       *address;
+};
+
+gchar *
+jmp_test_mkdtemp (void)
+{
+  g_autoptr(GError) error = NULL;
+  gchar *dir = g_dir_make_tmp ("jmp-test-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  return dir;
+}
+
+static void
+jmp_test_rmdir_recursive (GFile *dir)
+{
+  g_autoptr(GFileEnumerator) children = NULL;
+  GFileInfo *info;
+
+  children = g_file_enumerate_children (dir, G_FILE_ATTRIBUTE_STANDARD_NAME ","
+                                        G_FILE_ATTRIBUTE_STANDARD_TYPE,
+                                        G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
+  while (children != NULL &&
+         (info = g_file_enumerator_next_file (children, NULL, NULL)) != NULL)
+    {
+      g_autoptr(GFile) child = g_file_get_child (dir, g_file_info_get_name (info));
+      if (g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY)
+        jmp_test_rmdir_recursive (child);
+      else
+        g_file_delete (child, NULL, NULL);
+      g_object_unref (info);
+    }
+  g_file_delete (dir, NULL, NULL);
+}
+
+void
+jmp_test_rmdir (const gchar *path)
+{
+  g_autoptr(GFile) dir = NULL;
+
+  if (path == NULL)
+    return;
+  dir = g_file_new_for_path (path);
+  jmp_test_rmdir_recursive (dir);
+}
+
+gchar *
+jmp_test_write_file (const gchar *dir, const gchar *name, const gchar *contents)
+{
+  g_autoptr(GError) error = NULL;
+  gchar *path = g_build_filename (dir, name, NULL);
+
+  g_file_set_contents (path, contents, -1, &error);
+  g_assert_no_error (error);
+  return path;
+}
+
+static void
+jmp_test_read_line_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  gchar **line = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source),
+                                                     res, NULL, &error);
+  if (*line == NULL)
+    *line = g_strdup (error != NULL ? error->message : "");
+}
+
+JmpTestHost *
+jmp_test_host_new (const gchar *config_path, const gchar * const *extra_args)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autofree gchar *listen = NULL;
+  g_autofree gchar *line = NULL;
+  const gchar *program = g_getenv ("JMP_TEST_HOST");
+  JmpTestHost *self = g_new0 (JmpTestHost, 1);
+
+  g_assert_nonnull (program);
+  self->dir = jmp_test_mkdtemp ();
+  listen = g_strdup_printf ("unix:path=%s/host.sock", self->dir);
+
+  g_ptr_array_add (argv, g_strdup (program));
+  g_ptr_array_add (argv, g_strdup ("--listen"));
+  g_ptr_array_add (argv, g_strdup (listen));
+  g_ptr_array_add (argv, g_strdup ("--print-address"));
+  if (config_path != NULL)
+    {
+      g_ptr_array_add (argv, g_strdup ("--config"));
+      g_ptr_array_add (argv, g_strdup (config_path));
+    }
+  for (guint i = 0; extra_args != NULL && extra_args[i] != NULL; i++)
+    g_ptr_array_add (argv, g_strdup (extra_args[i]));
+  g_ptr_array_add (argv, NULL);
+
+  self->process = g_subprocess_newv ((const gchar * const *) argv->pdata,
+                                     G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  g_assert_no_error (error);
+
+  /* the host prints its address once its tree is up: that is "ready" */
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (self->process));
+  g_data_input_stream_read_line_async (out, G_PRIORITY_DEFAULT, NULL,
+                                       jmp_test_read_line_cb, &line);
+  while (line == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpstr (line, ==, listen);
+  self->address = g_steal_pointer (&line);
+  return self;
+}
+
+const gchar *
+jmp_test_host_get_address (JmpTestHost *self)
+{
+  return self->address;
+}
+
+GPid
+jmp_test_host_get_pid (JmpTestHost *self)
+{
+  const gchar *id = g_subprocess_get_identifier (self->process);
+
+  g_assert_nonnull (id);
+  return (GPid) g_ascii_strtoll (id, NULL, 10);
+}
+
+JmpClient *
+jmp_test_host_connect (JmpTestHost *self)
+{
+  g_autoptr(GError) error = NULL;
+  JmpClient *client = jmp_client_new_for_address_sync (self->address, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (client);
+  return client;
+}
+
+static void
+jmp_test_wait_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  gboolean *done = user_data;
+
+  g_subprocess_wait_finish (G_SUBPROCESS (source), res, NULL);
+  *done = TRUE;
+}
+
+void
+jmp_test_host_stop (JmpTestHost *self)
+{
+  gboolean done = FALSE;
+
+  if (self->process == NULL)
+    return;
+  g_subprocess_send_signal (self->process, SIGTERM);
+  g_subprocess_wait_async (self->process, NULL, jmp_test_wait_cb, &done);
+  jmp_test_wait_flag (&done, 20000);
+  g_assert_true (g_subprocess_get_if_exited (self->process));
+  g_assert_cmpint (g_subprocess_get_exit_status (self->process), ==, 0);
+  g_clear_object (&self->process);
+}
+
+void
+jmp_test_host_free (JmpTestHost *self)
+{
+  if (self->process != NULL)
+    {
+      g_subprocess_force_exit (self->process);
+      g_subprocess_wait (self->process, NULL, NULL);
+      g_object_unref (self->process);
+    }
+  jmp_test_rmdir (self->dir);
+  g_free (self->dir);
+  g_free (self->address);
+  g_free (self);
+}
+
+guint
+jmp_test_count_fds (GPid pid)
+{
+  g_autofree gchar *path = pid == 0 ? g_strdup ("/proc/self/fd")
+                                    : g_strdup_printf ("/proc/%d/fd", (gint) pid);
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+  /* our own look at /proc/self/fd is one of them */
+  return pid == 0 ? n - 1 : n;
+}
+
+static gboolean
+jmp_test_tick_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+guint
+jmp_test_wait_fds (GPid pid, guint expected, guint timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  guint n;
+
+  while ((n = jmp_test_count_fds (pid)) != expected &&
+         g_get_monotonic_time () < deadline)
+    {
+      gboolean tick = FALSE;
+      g_timeout_add (20, jmp_test_tick_cb, &tick);
+      while (!tick)
+        g_main_context_iteration (NULL, TRUE);
+    }
+  return n;
+}
+
+static gboolean
+jmp_test_timeout_cb (gpointer user_data)
+{
+  g_error ("timed out waiting (%u ms): the test hangs", GPOINTER_TO_UINT (user_data));
+  return G_SOURCE_REMOVE;
+}
+
+void
+jmp_test_wait_flag (gboolean *flag, guint timeout_ms)
+{
+  guint id = g_timeout_add (timeout_ms, jmp_test_timeout_cb, GUINT_TO_POINTER (timeout_ms));
+
+  while (!*flag)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (id);
+}
