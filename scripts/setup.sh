@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what the build and the tests need (Debian 12), then configures
+# and builds into ./build. Safe to run again: it only installs what is
+# missing and only rebuilds what changed.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+packages=(
+  build-essential meson ninja-build pkg-config gettext
+  libglib2.0-dev libglib2.0-bin libjson-glib-dev libsoup-3.0-dev libyaml-dev
+  gobject-introspection libgirepository1.0-dev gir1.2-glib-2.0 gir1.2-json-1.0
+  python3-gi gjs dbus dbus-daemon dbus-bin
+  iperf3 ustreamer socat
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "Installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if [ ! -f build/build.ninja ]; then
+  meson setup build
+fi
+ninja -C build
