@@ -7,6 +7,7 @@
  * all-or-nothing rule for a plugin's types, the plugin path order, and the
  * `inspect` text.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -101,7 +102,7 @@ static JmpRegistry *
 load_fixtures (void)
 {
   static const gchar * const broken[] = {
-    "badabi.so", "failreg.so", "garbage.so", "noentry.so", "zz-dupe.so", NULL
+    "badabi.so", "failreg.so", "garbage.so", "noentry.so", "noname.so", "zz-dupe.so", NULL
   };
   JmpRegistry *registry = jmp_registry_new ();
   g_autoptr(GPtrArray) warnings = NULL;
@@ -304,7 +305,8 @@ test_load_dir (void)
   const gchar * const good_types[] = { "GoodDriver", NULL };
   const gchar * const good_aliases[] = { "vendor.good.GoodDriver", NULL };
   const gchar * const order[] = {
-    "badabi.so", "failreg.so", "garbage.so", "good.so", "noentry.so", "zz-dupe.so", NULL
+    "badabi.so", "failreg.so", "garbage.so", "good.so", "noentry.so", "noname.so",
+    "zz-dupe.so", NULL
   };
   JmpPluginInfo *good;
   GType type;
@@ -347,6 +349,8 @@ test_load_dir (void)
   assert_skipped (registry, "garbage.so", JMP_ERROR_FAILED, "not a shared object: ");
   assert_skipped (registry, "noentry.so", JMP_ERROR_NOT_FOUND,
                   "no jmp_plugin_describe symbol: not a jumpstarter plugin");
+  assert_skipped (registry, "noname.so", JMP_ERROR_INVALID_ARGS,
+                  "the plugin descriptor has no name");
   dupe_reason = g_strdup_printf ("type name \"GoodDriver\" is already registered by %s",
                                  good_path);
   assert_skipped (registry, "zz-dupe.so", JMP_ERROR_INVALID_ARGS, dupe_reason);
@@ -368,8 +372,23 @@ test_load_dir (void)
   g_assert_cmpuint (plugins->len, ==, g_strv_length ((gchar **) order));
 }
 
+static gboolean
+is_mapped (const gchar *basename)
+{
+  g_autofree gchar *path = fixture (basename);
+  g_autofree gchar *real = realpath (path, NULL);
+  g_autofree gchar *maps = NULL;
+  g_autofree gchar *needle = NULL;
+
+  g_assert_nonnull (real);
+  g_assert_true (g_file_get_contents ("/proc/self/maps", &maps, NULL, NULL));
+  needle = g_strdup_printf (" %s\n", real);
+  return strstr (maps, needle) != NULL;
+}
+
 /* A rejected plugin whose register function ran keeps its code loaded:
- * the GTypes it registered stay usable. */
+ * the GTypes it registered stay usable. A file whose register function
+ * never ran is unloaded again. */
 static void
 test_rejected_types_stay_usable (void)
 {
@@ -377,6 +396,13 @@ test_rejected_types_stay_usable (void)
   const gchar * const gtypes[] = {
     "JmpTestFailregDriver", "JmpTestDupeExtra", "JmpTestDupeDriver", NULL
   };
+
+  g_assert_true (is_mapped ("good.so"));
+  g_assert_true (is_mapped ("failreg.so"));
+  g_assert_true (is_mapped ("zz-dupe.so"));
+  g_assert_false (is_mapped ("noentry.so"));
+  g_assert_false (is_mapped ("badabi.so"));
+  g_assert_false (is_mapped ("noname.so"));
 
   for (gsize i = 0; gtypes[i] != NULL; i++)
     {
@@ -540,7 +566,7 @@ test_describe_all (void)
   assert_contains (text, garbage);
   assert_contains (text, "not a shared object");
   assert_contains (text, "built for plugin ABI 99, this host has 1");
-  assert_contains (text, "Total: 1 plugin, 2 types, 5 skipped files\n");
+  assert_contains (text, "Total: 1 plugin, 2 types, 6 skipped files\n");
   /* a rejected plugin's types are not listed */
   g_assert_null (strstr (text, "DupeExtra"));
 }
