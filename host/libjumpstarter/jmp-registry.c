@@ -34,8 +34,9 @@
  * A plugin contributes all of its types or none: if one of its names is
  * already taken, or its register function fails, nothing it added is
  * kept and the file is recorded as skipped, with the reason, in its
- * #JmpPluginInfo. The first plugin to claim a type name wins; later ones are
- * skipped with a warning. A loaded plugin is never unloaded.
+ * #JmpPluginInfo. The first plugin to claim a type name, or a plugin name,
+ * wins; later ones are skipped with a warning. A loaded plugin is never
+ * unloaded.
  */
 
 typedef struct {
@@ -607,6 +608,28 @@ load_module (JmpRegistry    *self,
       return FALSE;
     }
 
+  /* The same plugin twice (a build in $JUMPSTARTER_PLUGIN_PATH and the
+   * installed copy) would register its GTypes again, which GLib refuses
+   * with criticals: skip it before its register function runs. */
+  for (guint i = 0; i < self->plugins->len; i++)
+    {
+      JmpPluginInfo *other = g_ptr_array_index (self->plugins, i);
+
+      if (other != info &&
+          jmp_plugin_info_get_error (other) == NULL &&
+          g_strcmp0 (jmp_plugin_info_get_name (other), jmp_plugin_info_get_name (info)) == 0)
+        {
+          g_autofree gchar *other_name =
+            g_filename_display_name (jmp_plugin_info_get_filename (other));
+
+          g_set_error (error, JMP_ERROR, JMP_ERROR_INVALID_ARGS,
+                       _("plugin \"%s\" is already loaded from %s"),
+                       jmp_plugin_info_get_name (info), other_name);
+          g_module_close (module);
+          return FALSE;
+        }
+    }
+
   load.pending = g_ptr_array_new_with_free_func ((GDestroyNotify) type_entry_free);
   self->load = &load;
   ok = desc->register_func (self, &local_error);
@@ -814,9 +837,9 @@ jmp_registry_load_dir (JmpRegistry *self,
  * the installed plugin directory (`${libdir}/jumpstarter-1.0/plugins`).
  *
  * The first plugin to claim a type name wins: a later plugin that claims
- * one of its names again is skipped as a whole, with a warning. So a
- * plugin built in a directory of `$JUMPSTARTER_PLUGIN_PATH` replaces the
- * installed plugin that provides the same types.
+ * one of its names again is skipped as a whole, with a warning, and so is a
+ * later plugin with the same plugin name. So a plugin built in a directory
+ * of `$JUMPSTARTER_PLUGIN_PATH` replaces the installed copy of itself.
  */
 void
 jmp_registry_load_default (JmpRegistry *self)

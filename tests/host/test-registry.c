@@ -474,6 +474,48 @@ test_load_file_twice (void)
   g_assert_cmpint (rmdir (tmpdir), ==, 0);
 }
 
+/* A copy of a loaded plugin (another file, so another module) is skipped
+ * before it can register its GTypes a second time. */
+static void
+test_same_plugin_twice (void)
+{
+  g_autoptr(JmpRegistry) registry = jmp_registry_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) warnings = NULL;
+  g_autoptr(GPtrArray) plugins = NULL;
+  g_autofree gchar *good = fixture ("good.so");
+  g_autofree gchar *contents = NULL;
+  g_autofree gchar *tmpdir = g_dir_make_tmp ("jmp-registry-XXXXXX", NULL);
+  g_autofree gchar *copy = g_build_filename (tmpdir, "good-copy.so", NULL);
+  gsize len;
+
+  g_assert_true (g_file_get_contents (good, &contents, &len, NULL));
+  g_assert_true (g_file_set_contents (copy, contents, len, NULL));
+
+  g_assert_true (jmp_registry_load_file (registry, good, &error));
+  g_assert_no_error (error);
+
+  /* any warning, from GLib's type system too, would be caught here */
+  capture_start ();
+  jmp_registry_load_dir (registry, tmpdir);
+  warnings = capture_stop ();
+  g_assert_cmpuint (warnings->len, ==, 1);
+  g_assert_cmpuint (count_mentions (warnings, copy), ==, 1);
+
+  g_assert_false (jmp_registry_load_file (registry, copy, &error));
+  g_assert_error (error, JMP_ERROR, JMP_ERROR_INVALID_ARGS);
+  g_assert_nonnull (strstr (error->message, "plugin \"good\" is already loaded from"));
+  g_assert_nonnull (strstr (error->message, good));
+
+  plugins = jmp_registry_get_plugins (registry);
+  g_assert_cmpuint (plugins->len, ==, 2);
+  g_assert_cmpstr (g_type_name (jmp_registry_lookup (registry, "GoodDriver")), ==,
+                   "JmpTestGoodDriver");
+
+  g_assert_cmpint (unlink (copy), ==, 0);
+  g_assert_cmpint (rmdir (tmpdir), ==, 0);
+}
+
 static void
 test_plugin_path_order (void)
 {
@@ -791,6 +833,7 @@ main (int argc, char **argv)
   g_test_add_func ("/registry/load-dir", test_load_dir);
   g_test_add_func ("/registry/rejected-types-stay-usable", test_rejected_types_stay_usable);
   g_test_add_func ("/registry/load-file-twice", test_load_file_twice);
+  g_test_add_func ("/registry/same-plugin-twice", test_same_plugin_twice);
   g_test_add_func ("/registry/plugin-path-order", test_plugin_path_order);
   g_test_add_func ("/registry/describe-all", test_describe_all);
   g_test_add_func ("/registry/describe-type", test_describe_type);
