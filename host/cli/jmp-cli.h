@@ -1,0 +1,75 @@
+/*
+ * Copyright the jumpstarter-glib authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * What the parts of the jmp command line share.
+ */
+#pragma once
+
+#include <jumpstarter/jumpstarter.h>
+
+G_BEGIN_DECLS
+
+/* Exit statuses: 2 is for a command line that is wrong, as click does. */
+enum {
+  JMP_CLI_EXIT_OK      = 0,
+  JMP_CLI_EXIT_FAILURE = 1,
+  JMP_CLI_EXIT_USAGE   = 2,
+};
+
+/* The global options, given before the command. */
+typedef struct {
+  GBusType bus_type;
+} JmpCliOptions;
+
+/* jmp-cli-util.c */
+void        jmp_cli_error          (const gchar          *format,
+                                    ...) G_GNUC_PRINTF (1, 2);
+gint        jmp_cli_fail           (const GError         *error);
+gint        jmp_cli_usage_error    (const gchar          *format,
+                                    ...) G_GNUC_PRINTF (1, 2);
+gboolean    jmp_cli_parse          (GOptionContext       *context,
+                                    gint                 *argc,
+                                    gchar              ***argv,
+                                    gint                 *exit_status);
+GOptionContext *jmp_cli_option_context_new (const gchar  *command,
+                                    const gchar          *parameter_string,
+                                    const gchar          *summary);
+JmpClient  *jmp_cli_connect        (const JmpCliOptions  *options,
+                                    GError              **error);
+gint        jmp_cli_status_from_wait (gint                wait_status);
+
+/* jmp-cli-relay.c: stdin → @socket, @socket → stdout, as nc does. */
+gboolean    jmp_cli_relay_stdio    (GSocket              *socket,
+                                    GError              **error);
+
+/* One command each. @argv[0] is the command's own name. */
+gint        jmp_cmd_list           (const JmpCliOptions  *options,
+                                    gint                  argc,
+                                    gchar               **argv);
+gint        jmp_cmd_inspect        (const JmpCliOptions  *options,
+                                    gint                  argc,
+                                    gchar               **argv);
+gint        jmp_cmd_shell          (const JmpCliOptions  *options,
+                                    gint                  argc,
+                                    gchar               **argv);
+/* @argv[0] is the driver's dotted path. */
+gint        jmp_cmd_driver         (const JmpCliOptions  *options,
+                                    gint                  argc,
+                                    gchar               **argv);
+
+/* Per-driver commands, dispatched by jmp-cmd-driver.c. */
+typedef struct {
+  const JmpCliOptions *options;
+  JmpClient           *client;
+  JmpDriverProxy      *driver;
+} JmpDriverContext;
+
+gint        jmp_cmd_network_connect (JmpDriverContext    *ctx,
+                                     gint                 argc,
+                                     gchar              **argv);
+gint        jmp_cmd_network_address (JmpDriverContext    *ctx,
+                                     gint                 argc,
+                                     gchar              **argv);
+
+G_END_DECLS

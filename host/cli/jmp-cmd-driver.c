@@ -1,0 +1,143 @@
+/*
+ * Copyright the jumpstarter-glib authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * jmp DRIVER COMMAND: finds the driver and runs one of the commands its
+ * capabilities offer. A new command is one entry in driver_commands[].
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "jmp-cli.h"
+
+typedef struct {
+  const gchar *name;
+  const gchar *interface;     /* the capability the driver needs */
+  const gchar *summary;       /* unless the driver's MethodsDescription says better */
+  gint       (*run) (JmpDriverContext *ctx, gint argc, gchar **argv);
+} JmpDriverCommand;
+
+#define NETWORK1 "dev.jumpstarter.Network1"
+
+/* In the order help lists them. */
+static const JmpDriverCommand driver_commands[] = {
+  { "connect", NETWORK1, N_("Connect stdin and stdout to a stream to the target, as nc does"),
+    jmp_cmd_network_connect },
+  { "address", NETWORK1, N_("Print the target's address: host:port, or --host or --port alone"),
+    jmp_cmd_network_address },
+};
+
+static gboolean
+jmp_cmd_driver_supports (JmpDriverProxy *driver, const JmpDriverCommand *command)
+{
+  return command->interface == NULL || jmp_driver_proxy_has_interface (driver, command->interface);
+}
+
+static const gchar *
+jmp_cmd_driver_summary (JmpDriverProxy *driver, const JmpDriverCommand *command)
+{
+  GHashTable *methods = jmp_driver_proxy_get_methods_description (driver);
+  const gchar *text = g_hash_table_lookup (methods, command->name);
+
+  return text != NULL && *text != '\0' ? text : _(command->summary);
+}
+
+static gchar *
+jmp_cmd_driver_command_names (JmpDriverProxy *driver)
+{
+  GString *names = g_string_new (NULL);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (driver_commands); i++)
+    {
+      if (!jmp_cmd_driver_supports (driver, &driver_commands[i]))
+        continue;
+      if (names->len > 0)
+        g_string_append (names, ", ");
+      g_string_append (names, driver_commands[i].name);
+    }
+  return g_string_free (names, FALSE);
+}
+
+static void
+jmp_cmd_driver_print_help (JmpDriverProxy *driver)
+{
+  const gchar *path = jmp_driver_proxy_get_path (driver);
+  const gchar *description = jmp_driver_proxy_get_description (driver);
+  gboolean any = FALSE;
+
+  g_print (_("Usage:\n  jmp %s COMMAND [OPTION…]\n\n"), path);
+  g_print ("%s (%s)", path, jmp_driver_proxy_get_type_name (driver));
+  if (*description != '\0')
+    g_print (": %s", description);
+  g_print ("\n\n%s\n", _("Commands:"));
+
+  for (gsize i = 0; i < G_N_ELEMENTS (driver_commands); i++)
+    {
+      const JmpDriverCommand *command = &driver_commands[i];
+
+      if (!jmp_cmd_driver_supports (driver, command))
+        continue;
+      g_print ("  %-14s %s\n", command->name, jmp_cmd_driver_summary (driver, command));
+      any = TRUE;
+    }
+  if (!any)
+    g_print ("  %s\n", _("(none)"));
+  g_print ("\n");
+  g_print (_("“jmp %s COMMAND --help” shows the options of a command.\n"), path);
+}
+
+gint
+jmp_cmd_driver (const JmpCliOptions *options, gint argc, gchar **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JmpClient) client = NULL;
+  g_autoptr(JmpDriverProxy) driver = NULL;
+  g_autofree gchar *names = NULL;
+  JmpDriverContext ctx = { .options = options };
+  const gchar *name = argv[0];
+  const gchar *command_name = argc > 1 ? argv[1] : NULL;
+
+  if (name[0] == '-')
+    return jmp_cli_usage_error (_("unknown option \"%s\""), name);
+
+  client = jmp_cli_connect (options, &error);
+  if (client == NULL)
+    return jmp_cli_fail (error);
+  driver = jmp_client_get_driver (client, name, &error);
+  if (driver == NULL)
+    return jmp_cli_fail (error);
+
+  if (command_name == NULL ||
+      g_strcmp0 (command_name, "--help") == 0 ||
+      g_strcmp0 (command_name, "-h") == 0 ||
+      g_strcmp0 (command_name, "help") == 0)
+    {
+      jmp_cmd_driver_print_help (driver);
+      return JMP_CLI_EXIT_OK;
+    }
+
+  ctx.client = client;
+  ctx.driver = driver;
+  for (gsize i = 0; i < G_N_ELEMENTS (driver_commands); i++)
+    {
+      const JmpDriverCommand *command = &driver_commands[i];
+
+      if (g_strcmp0 (command->name, command_name) == 0 &&
+          jmp_cmd_driver_supports (driver, command))
+        return command->run (&ctx, argc - 1, argv + 1);
+    }
+
+  names = jmp_cmd_driver_command_names (driver);
+  if (command_name[0] == '-')
+    return jmp_cli_usage_error (_("unknown option \"%s\" for driver \"%s\"; its commands: %s"),
+                                command_name, jmp_driver_proxy_get_path (driver),
+                                *names != '\0' ? names : _("none"));
+  if (*names == '\0')
+    return jmp_cli_usage_error (_("driver \"%s\" (%s) has no command \"%s\"; it has no commands"),
+                                jmp_driver_proxy_get_path (driver),
+                                jmp_driver_proxy_get_type_name (driver), command_name);
+  return jmp_cli_usage_error (_("driver \"%s\" (%s) has no command \"%s\"; its commands: %s"),
+                              jmp_driver_proxy_get_path (driver),
+                              jmp_driver_proxy_get_type_name (driver), command_name, names);
+}

@@ -1,0 +1,183 @@
+/*
+ * Copyright the jumpstarter-glib authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * jmp list: the drivers of the host, as a table or as JSON.
+ */
+#include "config.h"
+
+#include <json-glib/json-glib.h>
+#include <glib/gi18n.h>
+
+#include "jmp-cli.h"
+
+/* "k=v,k2=v2", sorted by key. */
+static gchar *
+jmp_cmd_list_format_labels (GHashTable *labels)
+{
+  g_autoptr(GList) keys = g_list_sort (g_hash_table_get_keys (labels), (GCompareFunc) g_strcmp0);
+  GString *text = g_string_new (NULL);
+
+  for (GList *l = keys; l != NULL; l = l->next)
+    {
+      if (text->len > 0)
+        g_string_append_c (text, ',');
+      g_string_append_printf (text, "%s=%s", (const gchar *) l->data,
+                              (const gchar *) g_hash_table_lookup (labels, l->data));
+    }
+  return g_string_free (text, FALSE);
+}
+
+/* The first line of a description fits a table cell. */
+static gchar *
+jmp_cmd_list_first_line (const gchar *text)
+{
+  const gchar *end = strchr (text, '\n');
+
+  return end != NULL ? g_strndup (text, end - text) : g_strdup (text);
+}
+
+static void
+jmp_cmd_list_print_cell (const gchar *text, glong width, gboolean last)
+{
+  if (last)
+    {
+      g_print ("%s\n", text);
+      return;
+    }
+  g_print ("%s", text);
+  for (glong i = g_utf8_strlen (text, -1); i < width + 2; i++)
+    g_print (" ");
+}
+
+static void
+jmp_cmd_list_print_table (GList *drivers)
+{
+  const gchar *headers[] = { _("PATH"), _("TYPE"), _("DESCRIPTION"), _("LABELS") };
+  enum { N_COLUMNS = G_N_ELEMENTS (headers) };
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  glong widths[N_COLUMNS];
+
+  for (guint c = 0; c < N_COLUMNS; c++)
+    widths[c] = g_utf8_strlen (headers[c], -1);
+
+  for (GList *l = drivers; l != NULL; l = l->next)
+    {
+      JmpDriverProxy *driver = l->data;
+      gchar **row = g_new0 (gchar *, N_COLUMNS + 1);
+
+      row[0] = g_strdup (jmp_driver_proxy_get_path (driver));
+      row[1] = g_strdup (jmp_driver_proxy_get_type_name (driver));
+      row[2] = jmp_cmd_list_first_line (jmp_driver_proxy_get_description (driver));
+      row[3] = jmp_cmd_list_format_labels (jmp_driver_proxy_get_labels (driver));
+      for (guint c = 0; c < N_COLUMNS; c++)
+        widths[c] = MAX (widths[c], g_utf8_strlen (row[c], -1));
+      g_ptr_array_add (rows, row);
+    }
+
+  for (guint c = 0; c < N_COLUMNS; c++)
+    jmp_cmd_list_print_cell (headers[c], widths[c], c == N_COLUMNS - 1);
+  for (guint r = 0; r < rows->len; r++)
+    {
+      gchar **row = g_ptr_array_index (rows, r);
+
+      for (guint c = 0; c < N_COLUMNS; c++)
+        jmp_cmd_list_print_cell (row[c], widths[c], c == N_COLUMNS - 1);
+    }
+}
+
+static void
+jmp_cmd_list_add_table (JsonBuilder *builder, const gchar *member, GHashTable *table)
+{
+  g_autoptr(GList) keys = g_list_sort (g_hash_table_get_keys (table), (GCompareFunc) g_strcmp0);
+
+  json_builder_set_member_name (builder, member);
+  json_builder_begin_object (builder);
+  for (GList *l = keys; l != NULL; l = l->next)
+    {
+      json_builder_set_member_name (builder, l->data);
+      json_builder_add_string_value (builder, g_hash_table_lookup (table, l->data));
+    }
+  json_builder_end_object (builder);
+}
+
+static void
+jmp_cmd_list_print_json (JmpClient *client, GList *drivers)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree gchar *text = NULL;
+  const gchar *exporter = jmp_client_get_exporter_name (client);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "exporter");
+  json_builder_add_string_value (builder, exporter != NULL ? exporter : "");
+  json_builder_set_member_name (builder, "drivers");
+  json_builder_begin_array (builder);
+  for (GList *l = drivers; l != NULL; l = l->next)
+    {
+      JmpDriverProxy *driver = l->data;
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "path");
+      json_builder_add_string_value (builder, jmp_driver_proxy_get_path (driver));
+      json_builder_set_member_name (builder, "name");
+      json_builder_add_string_value (builder, jmp_driver_proxy_get_name (driver));
+      json_builder_set_member_name (builder, "type");
+      json_builder_add_string_value (builder, jmp_driver_proxy_get_type_name (driver));
+      json_builder_set_member_name (builder, "uuid");
+      json_builder_add_string_value (builder, jmp_driver_proxy_get_uuid (driver));
+      json_builder_set_member_name (builder, "parent_uuid");
+      json_builder_add_string_value (builder, jmp_driver_proxy_get_parent_uuid (driver));
+      json_builder_set_member_name (builder, "description");
+      json_builder_add_string_value (builder, jmp_driver_proxy_get_description (driver));
+      jmp_cmd_list_add_table (builder, "labels", jmp_driver_proxy_get_labels (driver));
+      jmp_cmd_list_add_table (builder, "methods_description",
+                              jmp_driver_proxy_get_methods_description (driver));
+      json_builder_set_member_name (builder, "object_path");
+      json_builder_add_string_value (builder, jmp_driver_proxy_get_object_path (driver));
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  json_generator_set_pretty (generator, TRUE);
+  text = json_generator_to_data (generator, NULL);
+  g_print ("%s\n", text);
+}
+
+gint
+jmp_cmd_list (const JmpCliOptions *options, gint argc, gchar **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JmpClient) client = NULL;
+  g_autolist(JmpDriverProxy) drivers = NULL;
+  gboolean json = FALSE;
+  gint status = JMP_CLI_EXIT_OK;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON"), NULL },
+    G_OPTION_ENTRY_NULL
+  };
+
+  context = jmp_cli_option_context_new ("list", NULL, _("List the drivers of the host."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!jmp_cli_parse (context, &argc, &argv, &status))
+    return status;
+  if (argc > 1)
+    return jmp_cli_usage_error (_("list takes no arguments, got “%s”"), argv[1]);
+
+  client = jmp_cli_connect (options, &error);
+  if (client == NULL)
+    return jmp_cli_fail (error);
+
+  drivers = jmp_client_get_drivers (client);
+  if (json)
+    jmp_cmd_list_print_json (client, drivers);
+  else
+    jmp_cmd_list_print_table (drivers);
+  return JMP_CLI_EXIT_OK;
+}

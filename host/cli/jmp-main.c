@@ -1,0 +1,104 @@
+/*
+ * Copyright the jumpstarter-glib authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * jmp: the command line client of jumpstarter-host. Parses the global
+ * options and hands the rest to one command.
+ */
+#include "config.h"
+
+#include <locale.h>
+
+#include <glib/gi18n.h>
+
+#include "jmp-cli.h"
+
+typedef struct {
+  const gchar *name;
+  gint       (*run) (const JmpCliOptions *options, gint argc, gchar **argv);
+} JmpCommand;
+
+static const JmpCommand commands[] = {
+  { "list",    jmp_cmd_list },
+  { "inspect", jmp_cmd_inspect },
+  { "shell",   jmp_cmd_shell },
+};
+
+static gchar *
+jmp_main_description (void)
+{
+  GString *text = g_string_new (_("Commands:"));
+
+  g_string_append_c (text, '\n');
+  g_string_append_printf (text, "  %-22s %s\n", "list", _("List the drivers of the host"));
+  g_string_append_printf (text, "  %-22s %s\n", _("inspect [TYPE]"),
+                          _("List plugins and driver types, or describe one type"));
+  g_string_append_printf (text, "  %-22s %s\n", _("shell --config FILE"),
+                          _("Run a private host and a shell (or -- CMD) that uses it"));
+  g_string_append_printf (text, "  %-22s %s\n", _("DRIVER COMMAND"),
+                          _("Use a driver, e.g. “jmp ssh forward-tcp 2222”"));
+  g_string_append_printf (text, "  %-22s %s\n", _("DRIVER --help"),
+                          _("List the commands of a driver"));
+  g_string_append_c (text, '\n');
+  g_string_append_printf (text,
+                          _("jmp talks to the host at $%s when it is set (inside “jmp shell”), "
+                            "else to dev.jumpstarter.Host1 on the session bus."),
+                          JMP_HOST_ENV);
+  return g_string_free (text, FALSE);
+}
+
+int
+main (int argc, char **argv)
+{
+  JmpCliOptions options = { .bus_type = G_BUS_TYPE_SESSION };
+  gboolean system_bus = FALSE;
+  gboolean version = FALSE;
+  g_autoptr(GOptionContext) context = NULL;
+  g_autofree gchar *description = NULL;
+  gint status = JMP_CLI_EXIT_OK;
+  const GOptionEntry entries[] = {
+    { "system", 0, 0, G_OPTION_ARG_NONE, &system_bus,
+      N_("Use the host on the system bus"), NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version,
+      N_("Show the version and exit"), NULL },
+    G_OPTION_ENTRY_NULL
+  };
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  context = jmp_cli_option_context_new (NULL, _("COMMAND [ARG…]"),
+                                        _("Use the drivers of a Jumpstarter exporter."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  description = jmp_main_description ();
+  g_option_context_set_description (context, description);
+  if (!jmp_cli_parse (context, &argc, &argv, &status))
+    return status;
+
+  if (version)
+    {
+      g_print ("jmp %s\n", PACKAGE_VERSION);
+      return JMP_CLI_EXIT_OK;
+    }
+
+  if (argc < 2)
+    {
+      g_autofree gchar *help = g_option_context_get_help (context, TRUE, NULL);
+      g_printerr ("%s", help);
+      return JMP_CLI_EXIT_USAGE;
+    }
+
+  if (system_bus)
+    options.bus_type = G_BUS_TYPE_SYSTEM;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      if (g_strcmp0 (argv[1], commands[i].name) == 0)
+        return commands[i].run (&options, argc - 1, argv + 1);
+    }
+
+  /* Anything else names a driver. */
+  return jmp_cmd_driver (&options, argc - 1, argv + 1);
+}
