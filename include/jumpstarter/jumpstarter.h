@@ -19,5 +19,6 @@
 #include <jumpstarter/jmp-network-proxy.h>
 #include <jumpstarter/jmp-driver-proxy.h>
 #include <jumpstarter/jmp-client.h>
+#include <jumpstarter/jmp-portforward.h>
 
 #undef __JUMPSTARTER_H_INSIDE__
