@@ -37,6 +37,8 @@ JmpDriver      *jmp_config_build            (JmpConfig    *self,
                                              JmpRegistry  *registry,
                                              JmpDriver    *previous,
                                              GError      **error);
+void            jmp_config_stop_unused      (JmpDriver    *previous,
+                                             JmpDriver    *current);
 
 gchar          *jmp_config_find_exporter    (const gchar  *alias,
                                              GError      **error);

@@ -1,0 +1,684 @@
+/*
+ * Copyright the jumpstarter-glib authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Makes the driver tree of an exporter config.
+ *
+ * The build runs in stages so that nothing observable happens until the
+ * whole config is known to be good, and so that a failure leaves the
+ * running tree (the `previous` one, on a reload) exactly as it was:
+ *
+ *  1. create: each entry's type is looked up, its config keys are checked
+ *     against the type's properties and the driver is made; or, on a
+ *     reload, the running driver at the same path is taken as it is.
+ *  2. refs: every `ref:` is resolved to the driver it names.
+ *  3. start: drivers are started children first. A driver that is not a
+ *     Composite gets its children attached before it starts. A driver
+ *     reused from `previous` is neither attached nor started here.
+ *  4. assemble: the Composites between the root and the other drivers
+ *     (reused ones included) get their children, in file order, and start;
+ *     a Composite has no start of its own, so this cannot fail.
+ *
+ * A reused driver is still owned by its parent in `previous` until stage 4
+ * adds it to its new parent, so a build that fails leaves it untouched.
+ * For the same reason only drivers whose parent is a Composite (or the
+ * root) are reused: a driver with a type of its own starts with its
+ * children in place, so they are always made anew with it.
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "jmp-composite.h"
+#include "jmp-config.h"
+#include "jmp-config-private.h"
+#include "jmp-error.h"
+
+/* The entry a driver was made from, kept on the driver for reloads. */
+static GQuark
+jmp_config_entry_qdata_quark (void)
+{
+  return g_quark_from_static_string ("jmp-config-entry");
+}
+
+typedef struct {
+  JmpConfig      *config;
+  JmpRegistry    *registry;
+  JmpConfigEntry *export;
+  GHashTable     *drivers;   /* JmpConfigEntry → JmpDriver (a ref), refs excluded */
+  GHashTable     *targets;   /* JmpConfigEntry of a ref → JmpDriver (no ref) */
+  GHashTable     *reused;    /* JmpDriver set: taken from the previous tree */
+  GPtrArray      *started;   /* JmpDriver (a ref) this build started, in order */
+  JmpDriver      *root;
+} JmpConfigBuild;
+
+static void
+jmp_config_build_clear (JmpConfigBuild *b)
+{
+  g_clear_pointer (&b->drivers, g_hash_table_unref);
+  g_clear_pointer (&b->targets, g_hash_table_unref);
+  g_clear_pointer (&b->reused, g_hash_table_unref);
+  g_clear_pointer (&b->started, g_ptr_array_unref);
+  g_clear_object (&b->root);
+}
+
+static const gchar *
+jmp_config_build_composite_name (JmpConfigBuild *b)
+{
+  const gchar *name = jmp_registry_get_type_name (b->registry, JMP_TYPE_COMPOSITE);
+
+  return name != NULL ? name : "Composite";
+}
+
+static gint
+jmp_config_build_compare_strings (gconstpointer a,
+                                  gconstpointer b)
+{
+  return g_strcmp0 (*(const gchar * const *) a, *(const gchar * const *) b);
+}
+
+/* The keys a type takes in `config:`, as a config writes them. */
+static gchar *
+jmp_config_build_list_keys (GType type)
+{
+  g_autoptr(GTypeClass) klass = g_type_class_ref (type);
+  g_autofree GParamSpec **pspecs = NULL;
+  g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func (g_free);
+  guint n = 0;
+
+  pspecs = g_object_class_list_properties (G_OBJECT_CLASS (klass), &n);
+  for (guint i = 0; i < n; i++)
+    {
+      if ((pspecs[i]->flags & G_PARAM_WRITABLE) == 0 || g_str_equal (pspecs[i]->name, "name"))
+        continue;
+      g_ptr_array_add (keys, g_strdelimit (g_strdup (pspecs[i]->name), "-", '_'));
+    }
+  g_ptr_array_sort (keys, jmp_config_build_compare_strings);
+  g_ptr_array_add (keys, NULL);
+  return g_strjoinv (", ", (gchar **) keys->pdata);
+}
+
+static GType
+jmp_config_build_lookup (JmpConfigBuild  *b,
+                         JmpConfigEntry  *entry,
+                         const gchar    **type_name,
+                         GError         **error)
+{
+  const gchar *written = jmp_config_entry_get_type_name (entry);
+  g_auto(GStrv) known = NULL;
+  g_autofree gchar *list = NULL;
+  GType type;
+
+  if (written == NULL)
+    {
+      *type_name = jmp_config_build_composite_name (b);
+      return JMP_TYPE_COMPOSITE;
+    }
+
+  type = jmp_registry_lookup (b->registry, written);
+  if (type != G_TYPE_INVALID)
+    {
+      if (!g_type_is_a (type, JMP_TYPE_DRIVER) || G_TYPE_IS_ABSTRACT (type))
+        {
+          g_set_error (error, JMP_ERROR, JMP_ERROR_INVALID_ARGS,
+                       _("%s.type: \"%s\" is not a driver type that can be made"),
+                       jmp_config_entry_get_place (entry), written);
+          return G_TYPE_INVALID;
+        }
+      *type_name = jmp_registry_get_type_name (b->registry, type);
+      if (*type_name == NULL)
+        *type_name = written;
+      return type;
+    }
+
+  known = jmp_registry_list_types (b->registry);
+  list = g_strjoinv (", ", known);
+  g_set_error (error, JMP_ERROR, JMP_ERROR_NOT_FOUND,
+               _("%s.type: unknown driver type \"%s\" (known: %s)"),
+               jmp_config_entry_get_place (entry), written, list);
+  return G_TYPE_INVALID;
+}
+
+static JmpDriver *
+jmp_config_build_new_driver (JmpConfigBuild  *b,
+                             JmpConfigEntry  *entry,
+                             GType            type,
+                             const gchar     *type_name,
+                             GError         **error)
+{
+  JsonObject *config = jmp_config_entry_get_config (entry);
+  g_autoptr(GTypeClass) klass = g_type_class_ref (type);
+  g_autoptr(GList) members = json_object_get_members (config);
+  guint n_members = g_list_length (members);
+  g_autofree const gchar **names = g_new0 (const gchar *, n_members + 1);
+  g_autofree const gchar **written = g_new0 (const gchar *, n_members + 1);
+  GValue *values = g_new0 (GValue, n_members + 1);
+  JmpDriver *driver = NULL;
+  GHashTableIter iter;
+  gpointer key, value;
+  guint n = 0;
+  gboolean ok = TRUE;
+
+  for (GList *l = members; l != NULL && ok; l = l->next)
+    {
+      const gchar *member = l->data;
+      g_autofree gchar *prop = g_strdelimit (g_strdup (member), "_", '-');
+      g_autofree gchar *place = g_strdup_printf ("%s.config.%s",
+                                                 jmp_config_entry_get_place (entry), member);
+      GParamSpec *pspec = g_object_class_find_property (G_OBJECT_CLASS (klass), prop);
+
+      if (pspec == NULL)
+        {
+          g_autofree gchar *keys = jmp_config_build_list_keys (type);
+
+          g_set_error (error, JMP_ERROR, JMP_ERROR_INVALID_ARGS,
+                       _("%s: unknown key for %s (known keys: %s)"), place, type_name, keys);
+          ok = FALSE;
+          break;
+        }
+      if (g_str_equal (pspec->name, "name"))
+        {
+          g_set_error (error, JMP_ERROR, JMP_ERROR_INVALID_ARGS,
+                       _("%s: a driver's name is its key under export or children; it cannot be set in config"),
+                       place);
+          ok = FALSE;
+          break;
+        }
+      if ((pspec->flags & G_PARAM_WRITABLE) == 0)
+        {
+          g_set_error (error, JMP_ERROR, JMP_ERROR_INVALID_ARGS,
+                       _("%s: this key of %s is read-only"), place, type_name);
+          ok = FALSE;
+          break;
+        }
+      for (guint i = 0; i < n; i++)
+        {
+          if (g_str_equal (names[i], pspec->name))
+            {
+              g_set_error (error, JMP_ERROR, JMP_ERROR_INVALID_ARGS,
+                           _("%s: the key is set twice, as \"%s\" and \"%s\""),
+                           place, written[i], member);
+              ok = FALSE;
+              break;
+            }
+        }
+      if (!ok)
+        break;
+      if (!jmp_config_value_from_node (json_object_get_member (config, member), pspec,
+                                       place, type_name, &values[n], error))
+        {
+          ok = FALSE;
+          break;
+        }
+      names[n] = pspec->name;
+      written[n] = member;
+      n++;
+    }
+
+  if (ok)
+    driver = JMP_DRIVER (g_object_new_with_properties (type, n, names, values));
+  for (guint i = 0; i < n; i++)
+    g_value_unset (&values[i]);
+  g_free (values);
+  if (driver == NULL)
+    return NULL;
+
+  jmp_driver_set_name (driver, jmp_config_entry_get_key (entry));
+  jmp_driver_set_type_name (driver, type_name);
+  if (jmp_config_entry_get_description (entry) != NULL)
+    jmp_driver_set_description (driver, jmp_config_entry_get_description (entry));
+  g_hash_table_iter_init (&iter, jmp_config_entry_get_methods_description (entry));
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    jmp_driver_set_method_description (driver, key, value);
+  g_object_set_qdata_full (G_OBJECT (driver), jmp_config_entry_qdata_quark (),
+                           g_object_ref (entry), g_object_unref);
+  return driver;
+}
+
+/* The running driver at the same path is kept if nothing it was made from
+ * changed. Composites are cheap and always new; a driver with children is
+ * made anew so that it starts with its new children. */
+static gboolean
+jmp_config_build_can_reuse (JmpConfigEntry *entry,
+                            GType           type,
+                            JmpDriver      *previous)
+{
+  JmpConfigEntry *was;
+  g_auto(GStrv) keys = NULL;
+
+  if (previous == NULL || type == JMP_TYPE_COMPOSITE || G_OBJECT_TYPE (previous) != type)
+    return FALSE;
+  if (!jmp_driver_is_started (previous))
+    return FALSE;
+  if (jmp_config_entry_get_children (entry)->len > 0)
+    return FALSE;
+  keys = jmp_driver_get_child_keys (previous);
+  if (keys != NULL && keys[0] != NULL)
+    return FALSE;
+  was = g_object_get_qdata (G_OBJECT (previous), jmp_config_entry_qdata_quark ());
+  return was != NULL && jmp_config_entry_equal (was, entry);
+}
+
+static gboolean
+jmp_config_build_create (JmpConfigBuild  *b,
+                         JmpConfigEntry  *parent,
+                         JmpDriver       *previous_parent,
+                         gboolean         may_reuse,
+                         GError         **error)
+{
+  GPtrArray *children = jmp_config_entry_get_children (parent);
+
+  for (guint i = 0; i < children->len; i++)
+    {
+      JmpConfigEntry *entry = g_ptr_array_index (children, i);
+      const gchar *key = jmp_config_entry_get_key (entry);
+      g_autoptr(JmpDriver) previous = NULL;
+      const gchar *type_name = NULL;
+      JmpDriver *driver;
+      GType type;
+
+      if (jmp_config_entry_get_ref (entry) != NULL)
+        continue;
+
+      type = jmp_config_build_lookup (b, entry, &type_name, error);
+      if (type == G_TYPE_INVALID)
+        return FALSE;
+
+      if (previous_parent != NULL && !jmp_driver_is_ref (previous_parent, key))
+        previous = jmp_driver_get_child (previous_parent, key);
+
+      if (may_reuse && jmp_config_build_can_reuse (entry, type, previous))
+        {
+          g_debug ("%s: %s is unchanged; keeping the running driver",
+                   jmp_config_get_origin (b->config), jmp_config_entry_get_place (entry));
+          g_hash_table_add (b->reused, previous);
+          g_hash_table_insert (b->drivers, entry, g_object_ref (previous));
+          continue;
+        }
+
+      driver = jmp_config_build_new_driver (b, entry, type, type_name, error);
+      if (driver == NULL)
+        return FALSE;
+      g_hash_table_insert (b->drivers, entry, driver);
+
+      /* Reuse stops below the first driver that is not a Composite. */
+      if (!jmp_config_build_create (b, entry, previous,
+                                    may_reuse && type == JMP_TYPE_COMPOSITE, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+jmp_config_build_set_cycle_error (GPtrArray       *chain,
+                                  JmpConfigEntry  *again,
+                                  GError         **error)
+{
+  g_autoptr(GString) cycle = g_string_new (NULL);
+
+  for (guint i = 0; i < chain->len; i++)
+    g_string_append_printf (cycle, "%s → ",
+                            jmp_config_entry_get_place (g_ptr_array_index (chain, i)));
+  g_string_append (cycle, jmp_config_entry_get_place (again));
+  g_set_error (error, JMP_ERROR, JMP_ERROR_INVALID_ARGS,
+               _("%s: the refs form a cycle: %s"),
+               jmp_config_entry_get_place (g_ptr_array_index (chain, 0)), cycle->str);
+}
+
+/* Follows the ref at the end of @chain to the entry it finally names,
+ * through the refs met on the way; @chain is the refs being followed. */
+static JmpConfigEntry *
+jmp_config_build_resolve (JmpConfigBuild  *b,
+                          GPtrArray       *chain,
+                          GError         **error)
+{
+  JmpConfigEntry *ref = g_ptr_array_index (chain, chain->len - 1);
+  const gchar *path = jmp_config_entry_get_ref (ref);
+  g_auto(GStrv) segments = g_strsplit (path, ".", -1);
+  g_autoptr(GString) walked = g_string_new (NULL);
+  JmpConfigEntry *current = b->export;
+
+  for (guint i = 0; segments[i] != NULL; i++)
+    {
+      JmpConfigEntry *next;
+
+      if (segments[i][0] == '\0')
+        {
+          g_set_error (error, JMP_ERROR, JMP_ERROR_INVALID_ARGS,
+                       _("%s.ref: \"%s\" is not a path of names separated by \".\""),
+                       jmp_config_entry_get_place (ref), path);
+          return NULL;
+        }
+      next = jmp_config_entry_get_child (current, segments[i]);
+      if (next == NULL)
+        {
+          if (walked->len == 0)
+            g_set_error (error, JMP_ERROR, JMP_ERROR_NOT_FOUND,
+                         _("%s.ref: no driver \"%s\": export has no \"%s\""),
+                         jmp_config_entry_get_place (ref), path, segments[i]);
+          else
+            g_set_error (error, JMP_ERROR, JMP_ERROR_NOT_FOUND,
+                         _("%s.ref: no driver \"%s\": \"%s\" has no child \"%s\""),
+                         jmp_config_entry_get_place (ref), path, walked->str, segments[i]);
+          return NULL;
+        }
+      if (walked->len > 0)
+        g_string_append_c (walked, '.');
+      g_string_append (walked, segments[i]);
+
+      if (jmp_config_entry_get_ref (next) != NULL)
+        {
+          if (g_ptr_array_find (chain, next, NULL))
+            {
+              jmp_config_build_set_cycle_error (chain, next, error);
+              return NULL;
+            }
+          g_ptr_array_add (chain, next);
+          next = jmp_config_build_resolve (b, chain, error);
+          g_ptr_array_remove_index (chain, chain->len - 1);
+          if (next == NULL)
+            return NULL;
+        }
+      current = next;
+    }
+  return current;
+}
+
+static gboolean
+jmp_config_build_resolve_refs (JmpConfigBuild  *b,
+                               JmpConfigEntry  *parent,
+                               GError         **error)
+{
+  GPtrArray *children = jmp_config_entry_get_children (parent);
+
+  for (guint i = 0; i < children->len; i++)
+    {
+      JmpConfigEntry *entry = g_ptr_array_index (children, i);
+
+      if (jmp_config_entry_get_ref (entry) != NULL)
+        {
+          g_autoptr(GPtrArray) chain = g_ptr_array_new ();
+          g_autofree gchar *prefix = NULL;
+          JmpConfigEntry *target;
+
+          g_ptr_array_add (chain, entry);
+          target = jmp_config_build_resolve (b, chain, error);
+          if (target == NULL)
+            return FALSE;
+
+          /* A ref inside the driver it names would make the tree contain
+           * itself. */
+          prefix = g_strconcat (jmp_config_entry_get_place (target), ".", NULL);
+          if (g_str_has_prefix (jmp_config_entry_get_place (entry), prefix))
+            {
+              g_set_error (error, JMP_ERROR, JMP_ERROR_INVALID_ARGS,
+                           _("%s: the refs form a cycle: \"%s\" names %s, which contains this ref"),
+                           jmp_config_entry_get_place (entry), jmp_config_entry_get_ref (entry),
+                           jmp_config_entry_get_place (target));
+              return FALSE;
+            }
+          g_hash_table_insert (b->targets, entry, g_hash_table_lookup (b->drivers, target));
+        }
+      else if (!jmp_config_build_resolve_refs (b, entry, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Adds the children and refs of @entry to @driver, in file order. */
+static void
+jmp_config_build_attach (JmpConfigBuild *b,
+                         JmpConfigEntry *entry,
+                         JmpDriver      *driver)
+{
+  GPtrArray *children = jmp_config_entry_get_children (entry);
+
+  for (guint i = 0; i < children->len; i++)
+    {
+      JmpConfigEntry *child = g_ptr_array_index (children, i);
+      const gchar *key = jmp_config_entry_get_key (child);
+
+      if (jmp_config_entry_get_ref (child) != NULL)
+        jmp_driver_add_ref (driver, key, g_hash_table_lookup (b->targets, child));
+      else
+        jmp_driver_add_child (driver, key, g_hash_table_lookup (b->drivers, child));
+    }
+}
+
+static gboolean
+jmp_config_build_start_one (JmpConfigBuild  *b,
+                            JmpConfigEntry  *entry,
+                            JmpDriver       *driver,
+                            GError         **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (!jmp_driver_start (driver, &local_error))
+    {
+      jmp_error_convert (&local_error);
+      g_set_error (error,
+                   local_error != NULL ? local_error->domain : JMP_ERROR,
+                   local_error != NULL ? local_error->code : JMP_ERROR_FAILED,
+                   _("%s: failed to start %s: %s"),
+                   jmp_config_entry_get_place (entry), jmp_driver_get_type_name (driver),
+                   local_error != NULL ? local_error->message : _("unknown error"));
+      return FALSE;
+    }
+  g_ptr_array_add (b->started, g_object_ref (driver));
+  return TRUE;
+}
+
+/* Stage 3: children first. @top is TRUE while only Composites lie between
+ * @entry and the root; such Composites are left for stage 4. */
+static gboolean
+jmp_config_build_start (JmpConfigBuild  *b,
+                        JmpConfigEntry  *entry,
+                        gboolean         top,
+                        GError         **error)
+{
+  JmpDriver *driver = g_hash_table_lookup (b->drivers, entry);
+  GPtrArray *children = jmp_config_entry_get_children (entry);
+  gboolean top_composite;
+
+  if (g_hash_table_contains (b->reused, driver))
+    return TRUE;
+
+  top_composite = top && JMP_IS_COMPOSITE (driver);
+  for (guint i = 0; i < children->len; i++)
+    {
+      JmpConfigEntry *child = g_ptr_array_index (children, i);
+
+      if (jmp_config_entry_get_ref (child) == NULL &&
+          !jmp_config_build_start (b, child, top_composite, error))
+        return FALSE;
+    }
+  if (top_composite)
+    return TRUE;
+
+  jmp_config_build_attach (b, entry, driver);
+  return jmp_config_build_start_one (b, entry, driver, error);
+}
+
+/* Stage 4: the Composites left by stage 3, children first. */
+static gboolean
+jmp_config_build_assemble (JmpConfigBuild  *b,
+                           JmpConfigEntry  *entry,
+                           JmpDriver       *driver,
+                           GError         **error)
+{
+  GPtrArray *children = jmp_config_entry_get_children (entry);
+
+  if (!JMP_IS_COMPOSITE (driver) || jmp_driver_is_started (driver))
+    return TRUE;
+  for (guint i = 0; i < children->len; i++)
+    {
+      JmpConfigEntry *child = g_ptr_array_index (children, i);
+
+      if (jmp_config_entry_get_ref (child) == NULL &&
+          !jmp_config_build_assemble (b, child, g_hash_table_lookup (b->drivers, child), error))
+        return FALSE;
+    }
+  jmp_config_build_attach (b, entry, driver);
+  return jmp_config_build_start_one (b, entry, driver, error);
+}
+
+/**
+ * jmp_config_build:
+ * @self: a config
+ * @registry: the driver types to build from
+ * @previous: (nullable): the root of the tree running now, on a reload
+ * @error: return location for a #GError
+ *
+ * Makes and starts the driver tree of @self: a Composite root named after
+ * the exporter, with one driver per `export:` entry, in file order.
+ *
+ * Each entry's `config:` keys are the properties of its type (`enable_address`
+ * sets `enable-address`), checked against their #GParamSpec. `ref:` entries
+ * add the driver at a dotted path from the root (`group.a`) under a second
+ * name. Drivers start children first.
+ *
+ * With @previous, a driver whose entry is at the same path and unchanged
+ * (see jmp_config_entry_equal()) is kept as it is: same object, not
+ * restarted. Only drivers that are not Composites, have no children and sit
+ * in a Composite are kept. The drivers of @previous that are not in the new
+ * tree are the caller's to stop, once it switched to the new tree, with
+ * jmp_config_stop_unused().
+ *
+ * On failure, the drivers this call started are stopped again (children
+ * first, as they started), @previous
+ * is left as it was, and @error says what and where, after the origin of
+ * @self: `FILE: export.net.config.port: 70000 is out of range 1–65535`.
+ * An unknown type or a ref to a missing driver is %JMP_ERROR_NOT_FOUND,
+ * a bad entry or value %JMP_ERROR_INVALID_ARGS, and a driver that fails
+ * to start keeps its own error code: `FILE: export.net: failed to start
+ * TcpNetwork: …`.
+ *
+ * Returns: (transfer full): the started root of the new tree, or %NULL
+ */
+JmpDriver *
+jmp_config_build (JmpConfig    *self,
+                  JmpRegistry  *registry,
+                  JmpDriver    *previous,
+                  GError      **error)
+{
+  JmpConfigBuild b = { 0 };
+  JmpDriver *root = NULL;
+  GPtrArray *children;
+  GHashTableIter iter;
+  gpointer key, value;
+  gboolean ok;
+
+  g_return_val_if_fail (JMP_IS_CONFIG (self), NULL);
+  g_return_val_if_fail (JMP_IS_REGISTRY (registry), NULL);
+  g_return_val_if_fail (previous == NULL || JMP_IS_DRIVER (previous), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  b.config = self;
+  b.registry = registry;
+  b.export = jmp_config_get_export (self);
+  b.drivers = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
+  b.targets = g_hash_table_new (NULL, NULL);
+  b.reused = g_hash_table_new (NULL, NULL);
+  b.started = g_ptr_array_new_with_free_func (g_object_unref);
+
+  b.root = jmp_composite_new ();
+  jmp_driver_set_name (b.root, jmp_config_get_name (self));
+  jmp_driver_set_type_name (b.root, jmp_config_build_composite_name (&b));
+  jmp_driver_set_description (b.root, jmp_config_get_description (self));
+  g_hash_table_insert (b.drivers, b.export, g_object_ref (b.root));
+
+  ok = jmp_config_build_create (&b, b.export, previous, TRUE, error) &&
+       jmp_config_build_resolve_refs (&b, b.export, error);
+
+  children = jmp_config_entry_get_children (b.export);
+  for (guint i = 0; ok && i < children->len; i++)
+    {
+      JmpConfigEntry *child = g_ptr_array_index (children, i);
+
+      if (jmp_config_entry_get_ref (child) == NULL)
+        ok = jmp_config_build_start (&b, child, TRUE, error);
+    }
+  if (ok)
+    ok = jmp_config_build_assemble (&b, b.export, b.root, error);
+
+  if (!ok)
+    {
+      /* Undo in start order: children stop before their parents. */
+      for (guint i = 0; i < b.started->len; i++)
+        jmp_driver_stop (g_ptr_array_index (b.started, i));
+      g_prefix_error (error, "%s: ", jmp_config_get_origin (self));
+      jmp_config_build_clear (&b);
+      return NULL;
+    }
+
+  /* A kept driver now stands for the new entry, which holds the new
+   * config's values; the old config can go. */
+  g_hash_table_iter_init (&iter, b.drivers);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      if (g_hash_table_contains (b.reused, value))
+        g_object_set_qdata_full (G_OBJECT (value), jmp_config_entry_qdata_quark (),
+                                 g_object_ref (key), g_object_unref);
+    }
+
+  root = g_steal_pointer (&b.root);
+  jmp_config_build_clear (&b);
+  return root;
+}
+
+static gboolean
+jmp_config_collect (JmpDriver   *driver,
+                    const gchar *path,
+                    gpointer     user_data)
+{
+  g_hash_table_add (user_data, driver);
+  return TRUE;
+}
+
+typedef struct {
+  GHashTable *keep;
+  GPtrArray  *stop;
+} JmpConfigUnused;
+
+static gboolean
+jmp_config_collect_unused (JmpDriver   *driver,
+                           const gchar *path,
+                           gpointer     user_data)
+{
+  JmpConfigUnused *unused = user_data;
+
+  if (!g_hash_table_contains (unused->keep, driver) && jmp_driver_is_started (driver))
+    g_ptr_array_add (unused->stop, g_object_ref (driver));
+  return TRUE;
+}
+
+/**
+ * jmp_config_stop_unused:
+ * @previous: the root of the tree that was running
+ * @current: (nullable): the root of the tree that replaces it
+ *
+ * After a reload, stops every driver of @previous that jmp_config_build()
+ * did not keep in @current, children before parents. Call it once
+ * @current is in use; then drop @previous.
+ */
+void
+jmp_config_stop_unused (JmpDriver *previous,
+                        JmpDriver *current)
+{
+  g_autoptr(GHashTable) keep = g_hash_table_new (NULL, NULL);
+  g_autoptr(GPtrArray) stop = g_ptr_array_new_with_free_func (g_object_unref);
+  JmpConfigUnused unused = { keep, stop };
+
+  g_return_if_fail (JMP_IS_DRIVER (previous));
+  g_return_if_fail (current == NULL || JMP_IS_DRIVER (current));
+
+  if (current != NULL)
+    jmp_driver_foreach (current, jmp_config_collect, keep);
+  jmp_driver_foreach (previous, jmp_config_collect_unused, &unused);
+  /* The walk lists parents first; children stop first. */
+  for (guint i = stop->len; i > 0; i--)
+    jmp_driver_stop (g_ptr_array_index (stop, i - 1));
+}
