@@ -81,7 +81,7 @@ jmp_config_build_compare_strings (gconstpointer a,
 }
 
 /* The keys a type takes in `config:`, as a config writes them. */
-static gchar *
+static GStrv
 jmp_config_build_list_keys (GType type)
 {
   g_autoptr(GTypeClass) klass = g_type_class_ref (type);
@@ -98,7 +98,7 @@ jmp_config_build_list_keys (GType type)
     }
   g_ptr_array_sort (keys, jmp_config_build_compare_strings);
   g_ptr_array_add (keys, NULL);
-  return g_strjoinv (", ", (gchar **) keys->pdata);
+  return (GStrv) g_ptr_array_free (g_steal_pointer (&keys), FALSE);
 }
 
 static GType
@@ -110,6 +110,7 @@ jmp_config_build_lookup (JmpConfigBuild  *b,
   const gchar *written = jmp_config_entry_get_type_name (entry);
   g_auto(GStrv) known = NULL;
   g_autofree gchar *list = NULL;
+  g_autofree gchar *hint = NULL;
   GType type;
 
   if (written == NULL)
@@ -136,9 +137,15 @@ jmp_config_build_lookup (JmpConfigBuild  *b,
 
   known = jmp_registry_list_types (b->registry);
   list = g_strjoinv (", ", known);
-  g_set_error (error, JMP_ERROR, JMP_ERROR_NOT_FOUND,
-               _("%s.type: unknown driver type \"%s\" (known: %s)"),
-               jmp_config_entry_get_place (entry), written, list);
+  hint = jmp_config_suggest (written, (const gchar * const *) known);
+  if (hint[0] != '\0')
+    g_set_error (error, JMP_ERROR, JMP_ERROR_NOT_FOUND,
+                 _("%s.type: unknown driver type \"%s\"%s (known: %s)"),
+                 jmp_config_entry_get_place (entry), written, hint, list);
+  else
+    g_set_error (error, JMP_ERROR, JMP_ERROR_NOT_FOUND,
+                 _("%s.type: unknown driver type \"%s\" (known: %s); is the plugin that provides it installed?"),
+                 jmp_config_entry_get_place (entry), written, list);
   return G_TYPE_INVALID;
 }
 
@@ -172,10 +179,13 @@ jmp_config_build_new_driver (JmpConfigBuild  *b,
 
       if (pspec == NULL)
         {
-          g_autofree gchar *keys = jmp_config_build_list_keys (type);
+          g_auto(GStrv) keys = jmp_config_build_list_keys (type);
+          g_autofree gchar *list = g_strjoinv (", ", keys);
+          g_autofree gchar *hint = jmp_config_suggest (member, (const gchar * const *) keys);
 
           g_set_error (error, JMP_ERROR, JMP_ERROR_INVALID_ARGS,
-                       _("%s: unknown key for %s (known keys: %s)"), place, type_name, keys);
+                       _("%s: unknown key for %s%s (known keys: %s)"),
+                       place, type_name, hint, list);
           ok = FALSE;
           break;
         }
@@ -548,9 +558,9 @@ jmp_config_build_assemble (JmpConfigBuild  *b,
  * jmp_config_stop_unused().
  *
  * On failure, the drivers this call started are stopped again (children
- * first, as they started), @previous
- * is left as it was, and @error says what and where, after the origin of
- * @self: `FILE: export.net.config.port: 70000 is out of range 1–65535`.
+ * first, as they started), @previous is left as it was, and @error says
+ * what and where, after the origin of the config:
+ * `FILE: export.net.config.port: 70000 is out of range 1–65535`.
  * An unknown type or a ref to a missing driver is %JMP_ERROR_NOT_FOUND,
  * a bad entry or value %JMP_ERROR_INVALID_ARGS, and a driver that fails
  * to start keeps its own error code: `FILE: export.net: failed to start

@@ -297,9 +297,14 @@ jmp_config_entry_new_from_node (const gchar  *key,
         }
       else
         {
+          static const gchar *known[] = {
+            "type", "config", "description", "methods_description", "children", "ref", NULL
+          };
+          g_autofree gchar *hint = jmp_config_suggest (name, known);
+
           g_set_error (error, JMP_ERROR, JMP_ERROR_INVALID_ARGS,
-                       _("%s: unknown key \"%s\" (known keys: type, config, description, methods_description, children, ref)"),
-                       place, name);
+                       _("%s: unknown key \"%s\"%s (known keys: type, config, description, methods_description, children, ref)"),
+                       place, name, hint);
           return NULL;
         }
     }

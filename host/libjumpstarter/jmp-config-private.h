@@ -39,6 +39,8 @@ gboolean        jmp_config_entry_is_root          (JmpConfigEntry *self);
 
 /* jmp-config-value.c */
 gchar          *jmp_config_describe_node          (JsonNode     *node);
+gchar          *jmp_config_suggest                (const gchar         *word,
+                                                   const gchar * const *candidates);
 gboolean        jmp_config_value_from_node        (JsonNode     *node,
                                                    GParamSpec   *pspec,
                                                    const gchar  *place,

@@ -30,7 +30,11 @@ jmp_config_format_double (gdouble v)
     return g_strdup (".nan");
   if (isinf (v))
     return g_strdup (v < 0 ? "-.inf" : ".inf");
-  return g_strdup (g_ascii_formatd (buf, sizeof buf, "%g", v));
+  /* The shortest form that reads back as @v: 0.1, not 0.10000000000000001. */
+  g_ascii_formatd (buf, sizeof buf, "%.15g", v);
+  if (g_ascii_strtod (buf, NULL) != v)
+    g_ascii_formatd (buf, sizeof buf, "%.17g", v);
+  return g_strdup (buf);
 }
 
 /**
@@ -90,6 +94,70 @@ jmp_config_describe_node (JsonNode *node)
     default:
       return g_strdup (g_type_name (json_node_get_value_type (node)));
     }
+}
+
+/* Edit distance with transpositions ("cofnig" is one edit from "config"),
+ * ignoring case, as in GLib's own option suggestions. */
+static guint
+jmp_config_distance (const gchar *a,
+                     const gchar *b)
+{
+  g_autofree gchar *la = g_ascii_strdown (a, -1);
+  g_autofree gchar *lb = g_ascii_strdown (b, -1);
+  gsize n = strlen (la), m = strlen (lb);
+  g_autofree guint *d = NULL;
+
+  if (n > 64 || m > 64)
+    return G_MAXUINT;
+  d = g_new0 (guint, (n + 1) * (m + 1));
+#define D(i, j) d[(i) * (m + 1) + (j)]
+  for (gsize i = 0; i <= n; i++)
+    D (i, 0) = i;
+  for (gsize j = 0; j <= m; j++)
+    D (0, j) = j;
+  for (gsize i = 1; i <= n; i++)
+    for (gsize j = 1; j <= m; j++)
+      {
+        guint cost = la[i - 1] == lb[j - 1] ? 0 : 1;
+        guint v = MIN (MIN (D (i - 1, j) + 1, D (i, j - 1) + 1), D (i - 1, j - 1) + cost);
+
+        if (i > 1 && j > 1 && la[i - 1] == lb[j - 2] && la[i - 2] == lb[j - 1])
+          v = MIN (v, D (i - 2, j - 2) + 1);
+        D (i, j) = v;
+      }
+  return D (n, m);
+#undef D
+}
+
+/**
+ * jmp_config_suggest:
+ * @word: what the config says
+ * @candidates: what it may have meant
+ *
+ * Returns: (transfer full): `; did you mean "X"?` for the closest of
+ *   @candidates if it is close enough to be a typo, else ""
+ */
+gchar *
+jmp_config_suggest (const gchar         *word,
+                    const gchar * const *candidates)
+{
+  const gchar *best = NULL;
+  guint best_distance = G_MAXUINT;
+  guint limit = MAX (1, (guint) strlen (word) / 3);
+
+  for (guint i = 0; candidates != NULL && candidates[i] != NULL; i++)
+    {
+      guint distance = jmp_config_distance (word, candidates[i]);
+
+      if (distance < best_distance)
+        {
+          best = candidates[i];
+          best_distance = distance;
+        }
+    }
+  if (best == NULL || best_distance > limit)
+    return g_strdup ("");
+  return g_strdup_printf (_("; did you mean \"%s\"?"), best);
 }
 
 static gchar *
@@ -380,9 +448,13 @@ jmp_config_set_enum (JsonNode     *node,
   ev = jmp_config_find_enum_value (klass, json_node_get_string (node));
   if (ev == NULL)
     {
+      g_auto(GStrv) list = g_strsplit (nicks, ", ", -1);
+      g_autofree gchar *hint = jmp_config_suggest (json_node_get_string (node),
+                                                   (const gchar * const *) list);
+
       g_set_error (error, JMP_ERROR, JMP_ERROR_INVALID_ARGS,
-                   _("%s: unknown value \"%s\" (expected one of: %s)"),
-                   place, json_node_get_string (node), nicks);
+                   _("%s: unknown value \"%s\"%s (expected one of: %s)"),
+                   place, json_node_get_string (node), hint, nicks);
       return FALSE;
     }
   g_value_set_enum (value, ev->value);
@@ -430,9 +502,13 @@ jmp_config_set_flags (JsonNode     *node,
       fv = jmp_config_find_flags_value (klass, json_node_get_string (item));
       if (fv == NULL)
         {
+          g_auto(GStrv) list = g_strsplit (nicks, ", ", -1);
+          g_autofree gchar *hint = jmp_config_suggest (json_node_get_string (item),
+                                                       (const gchar * const *) list);
+
           g_set_error (error, JMP_ERROR, JMP_ERROR_INVALID_ARGS,
-                       _("%s: unknown value \"%s\" (expected one of: %s)"),
-                       item_place, json_node_get_string (item), nicks);
+                       _("%s: unknown value \"%s\"%s (expected one of: %s)"),
+                       item_place, json_node_get_string (item), hint, nicks);
           return FALSE;
         }
       flags |= fv->value;

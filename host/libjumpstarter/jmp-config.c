@@ -27,11 +27,12 @@
  * apiVersion: jumpstarter.dev/v1alpha1
  * kind: ExporterConfig
  * metadata: {name: bench-3, labels: {board: rpi4}}
- * description: "root help text"
  * motd: "text shown on shell entry"
  * export:
  *   ssh: {type: TcpNetwork, config: {host: 192.168.1.2, port: 22}}
  * ]|
+ *
+ * A top-level `description` becomes the root driver's.
  *
  * Loading checks the file's syntax and the shape of every `export:` entry;
  * jmp_config_build() then checks each entry's `config:` against its driver
@@ -171,17 +172,18 @@ jmp_config_read_file (const gchar  *filename,
   return TRUE;
 }
 
-/* json-glib has no limit on nesting in 1.6 and recurses: refuse deep
- * documents before parsing. Strings are skipped so brackets in them count
- * for nothing. */
+/* json-glib has no limit on nesting in 1.6 and recurses, nor on size:
+ * refuse deep or huge documents before parsing, with the same bounds as
+ * YAML. Strings are skipped so brackets in them count for nothing. */
 static gboolean
-jmp_config_check_json_depth (const gchar  *data,
-                             gsize         length,
-                             const gchar  *origin,
-                             GError      **error)
+jmp_config_check_json_bounds (const gchar  *data,
+                              gsize         length,
+                              const gchar  *origin,
+                              GError      **error)
 {
   guint depth = 0;
   guint line = 1;
+  guint values = 1;
   gboolean in_string = FALSE;
 
   for (gsize i = 0; i < length; i++)
@@ -200,6 +202,13 @@ jmp_config_check_json_depth (const gchar  *data,
         }
       if (c == '"')
         in_string = TRUE;
+      else if (c == ',' && ++values > JMP_CONFIG_MAX_NODES)
+        {
+          g_set_error (error, JMP_ERROR, JMP_ERROR_INVALID_ARGS,
+                       _("%s:%u: the document has more than %u values"),
+                       origin, line, (guint) JMP_CONFIG_MAX_NODES);
+          return FALSE;
+        }
       else if (c == '{' || c == '[')
         {
           if (++depth > JMP_CONFIG_MAX_DEPTH)
@@ -260,7 +269,7 @@ jmp_config_parse_json (const gchar  *data,
                    _("%s: the file is not valid UTF-8 text"), origin);
       return NULL;
     }
-  if (!jmp_config_check_json_depth (data, length, origin, error))
+  if (!jmp_config_check_json_bounds (data, length, origin, error))
     return NULL;
 
   parser = json_parser_new_immutable ();

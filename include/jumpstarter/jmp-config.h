@@ -33,6 +33,9 @@ const gchar    *jmp_config_get_motd         (JmpConfig    *self);
 GHashTable     *jmp_config_get_labels       (JmpConfig    *self);
 JmpConfigEntry *jmp_config_get_export       (JmpConfig    *self);
 
+/* Errors of jmp_config_build(): %JMP_ERROR_NOT_FOUND for an unknown driver
+ * type or a ref to a missing driver, %JMP_ERROR_INVALID_ARGS for a bad
+ * value or ref, and the driver's own code when it fails to start. */
 JmpDriver      *jmp_config_build            (JmpConfig    *self,
                                              JmpRegistry  *registry,
                                              JmpDriver    *previous,

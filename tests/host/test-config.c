@@ -937,7 +937,8 @@ test_bad_structure (void)
   assert_load_fails ("motd: [a]\n", "x.yaml", JMP_ERROR_INVALID_ARGS, "x.yaml: motd: expected a string, got a list", NULL);
   /* Entries. */
   assert_load_fails ("export:\n  net: {type: TestDriver, cofnig: {port: 1}}\n", "x.yaml",
-                     JMP_ERROR_INVALID_ARGS, "x.yaml: export.net: unknown key \"cofnig\"", "known keys: type, config", NULL);
+                     JMP_ERROR_INVALID_ARGS, "x.yaml: export.net: unknown key \"cofnig\"; did you mean \"config\"? "
+                     "(known keys: type, config", NULL);
   assert_load_fails ("export:\n  g:\n    children:\n      a: {type: TestDriver, labels: {}}\n", "x.yaml",
                      JMP_ERROR_INVALID_ARGS, "x.yaml: export.g.children.a: unknown key \"labels\"", NULL);
   assert_load_fails ("export:\n  net: {type: 3}\n", "x.yaml", JMP_ERROR_INVALID_ARGS,
@@ -998,6 +999,15 @@ test_alias_bomb (void)
   assert_load_fails (bomb->str, "bomb.yaml", JMP_ERROR_INVALID_ARGS,
                      "bomb.yaml:", "aliases are expanded", NULL);
 
+  /* So is a huge JSON document. */
+  g_string_assign (deep, "{\"export\": {}, \"x\": [");
+  for (guint i = 0; i < 200000; i++)
+    g_string_append (deep, "0,");
+  g_string_append (deep, "0]}");
+  assert_load_fails (deep->str, "huge.json", JMP_ERROR_INVALID_ARGS,
+                     "huge.json:1: the document has more than 100000 values", NULL);
+  g_string_truncate (deep, 0);
+
   /* Deep nesting is refused too, in both formats. */
   for (guint i = 0; i < 10000; i++)
     g_string_append_c (deep, '[');
@@ -1019,6 +1029,15 @@ test_bad_values (void)
                       NULL);
   assert_build_fails ("export:\n  g:\n    children:\n      x: {type: jumpstarter_driver_network.driver.TcpNetwork}\n",
                       JMP_ERROR_NOT_FOUND, "export.g.children.x.type: unknown driver type", NULL);
+  /* Typos get a suggestion. */
+  assert_build_fails ("export:\n  net: {type: TestDrvier}\n", JMP_ERROR_NOT_FOUND,
+                      "export.net.type: unknown driver type \"TestDrvier\"; did you mean \"TestDriver\"?", NULL);
+  assert_build_fails ("export:\n  net: {type: TestDriver, config: {prot: 22}}\n", JMP_ERROR_INVALID_ARGS,
+                      "export.net.config.prot: unknown key for TestDriver; did you mean \"port\"? (known keys: ", NULL);
+  assert_build_fails ("export:\n  net: {type: TestDriver, config: {enable_adress: true}}\n", JMP_ERROR_INVALID_ARGS,
+                      "did you mean \"enable_address\"?", NULL);
+  assert_build_fails ("export:\n  net: {type: TestDriver, config: {mode: slwo}}\n", JMP_ERROR_INVALID_ARGS,
+                      "export.net.config.mode: unknown value \"slwo\"; did you mean \"slow\"? (expected one of: ", NULL);
   /* Unknown and unsettable keys. */
   assert_build_fails ("export:\n  net: {type: TestDriver, config: {colour: red}}\n", JMP_ERROR_INVALID_ARGS,
                       "bench.yaml: export.net.config.colour: unknown key for TestDriver (known keys: args, count, ",
