@@ -646,6 +646,53 @@ test_examples (void)
   g_assert_cmpuint (loaded, >=, 3);
 }
 
+/* The examples build with the real plugins of the build tree, refs and
+ * Jumpstarter's class-path type names included. */
+static void
+test_examples_build (void)
+{
+  const gchar *dir_name = g_getenv ("JMP_TEST_EXAMPLES");
+  const gchar *plugin_path = g_getenv ("JUMPSTARTER_PLUGIN_PATH");
+  g_autoptr(JmpRegistry) registry = jmp_registry_new ();
+  g_auto(GStrv) plugin_dirs = NULL;
+  const gchar *names[] = { "echo.yaml", "lab-bench.yaml", "bench.json" };
+
+  g_assert_nonnull (dir_name);
+  g_assert_nonnull (plugin_path);
+  plugin_dirs = g_strsplit (plugin_path, ":", -1);
+  for (guint i = 0; plugin_dirs[i] != NULL; i++)
+    if (plugin_dirs[i][0] != '\0')
+      jmp_registry_load_dir (registry, plugin_dirs[i]);
+  g_assert_true (jmp_registry_lookup (registry, "EchoNetwork") != G_TYPE_INVALID);
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree gchar *path = g_build_filename (dir_name, names[i], NULL);
+      g_autoptr(JmpConfig) config = NULL;
+      g_autoptr(JmpDriver) root = NULL;
+      g_autoptr(GError) error = NULL;
+
+      config = jmp_config_new_from_file (path, &error);
+      g_assert_no_error (error);
+      root = jmp_config_build (config, registry, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_true (jmp_driver_is_started (root));
+      g_assert_cmpstr (jmp_driver_get_name (root), ==, jmp_config_get_name (config));
+
+      if (g_str_equal (names[i], "echo.yaml"))
+        {
+          JmpDriver *echo = child_at (root, "loopback.echo");
+
+          g_assert_nonnull (echo);
+          g_assert_cmpstr (jmp_driver_get_type_name (echo), ==, "EchoNetwork");
+          g_assert_true (jmp_driver_is_ref (root, "again"));
+          g_assert_true (child_at (root, "again") == echo);
+        }
+      stop_tree (root);
+      g_assert_false (jmp_driver_is_started (root));
+    }
+}
+
 static void
 test_ignored_keys (void)
 {
@@ -1502,6 +1549,7 @@ main (int argc, char **argv)
   g_test_add_func ("/config/load/yaml-json-same", test_yaml_json_same);
   g_test_add_func ("/config/load/examples", test_examples);
   g_test_add_func ("/config/load/ignored-keys", test_ignored_keys);
+  g_test_add_func ("/config/build/examples", test_examples_build);
   g_test_add_func ("/config/load/minimal", test_minimal);
   g_test_add_func ("/config/load/yaml-typing", test_yaml_typing);
   g_test_add_func ("/config/load/format-detection", test_format_detection);
