@@ -11,6 +11,9 @@
 
 #include "jmp-cli.h"
 
+/* The label the host adds to every driver: its key, which PATH shows. */
+#define NAME_LABEL "jumpstarter.dev/name"
+
 /* "k=v,k2=v2", sorted by key. */
 static gchar *
 jmp_cmd_list_format_labels (GHashTable *labels)
@@ -20,6 +23,8 @@ jmp_cmd_list_format_labels (GHashTable *labels)
 
   for (GList *l = keys; l != NULL; l = l->next)
     {
+      if (g_strcmp0 (l->data, NAME_LABEL) == 0)
+        continue;
       if (text->len > 0)
         g_string_append_c (text, ',');
       g_string_append_printf (text, "%s=%s", (const gchar *) l->data,

@@ -178,7 +178,7 @@ on_host_output_spliced (GObject *source, GAsyncResult *result, gpointer user_dat
 static void
 jmp_shell_run_command (JmpShell *shell)
 {
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_INHERIT);
   g_autoptr(GOutputStream) err = g_unix_output_stream_new (STDERR_FILENO, FALSE);
   g_autoptr(GError) error = NULL;
   g_autofree gchar *shell_program = NULL;

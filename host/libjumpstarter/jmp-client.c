@@ -675,7 +675,7 @@ jmp_client_class_init (JmpClientClass *klass)
                        G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
   /**
-   * JmpClient:address: (nullable)
+   * JmpClient:address:
    *
    * The peer-to-peer D-Bus address of the host, e.g.
    * `unix:path=/run/user/1000/jumpstarter-ab12cd/host.sock`, or %NULL to
@@ -687,7 +687,7 @@ jmp_client_class_init (JmpClientClass *klass)
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
   /**
-   * JmpClient:connection: (nullable)
+   * JmpClient:connection:
    *
    * The D-Bus connection to the host, once the client is initialized.
    */

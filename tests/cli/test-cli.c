@@ -1,0 +1,719 @@
+/*
+ * Copyright the jumpstarter-glib authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Runs the real jmp ($JMP_TEST_CLI) against a real jumpstarter-host and
+ * checks what a user sees: output, exit status, and exactly one line on
+ * stderr for every failure.
+ */
+#include <signal.h>
+
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+
+#include "jmp-test-common.h"
+
+#define TEST_CONFIG \
+  "apiVersion: jumpstarter.dev/v1alpha1\n" \
+  "kind: ExporterConfig\n" \
+  "metadata: {namespace: default, name: cli-bench}\n" \
+  "description: an exporter for the jmp tests\n" \
+  "motd: hello from cli-bench\n" \
+  "export:\n" \
+  "  echo:\n" \
+  "    type: EchoNetwork\n" \
+  "    description: Echoes every byte back\n" \
+  "  loopback:\n" \
+  "    description: drivers under one name\n" \
+  "    children:\n" \
+  "      echo:\n" \
+  "        type: jumpstarter_driver_network.driver.EchoNetwork\n" \
+  "      deeper:\n" \
+  "        children:\n" \
+  "          echo: {type: EchoNetwork}\n"
+
+typedef struct {
+  gchar       *dir;
+  gchar       *config;
+  JmpTestHost *host;
+} Fixture;
+
+typedef struct {
+  gint    status;
+  GBytes *out;
+  gchar  *out_text;
+  gchar  *err;
+} JmpRun;
+
+static void
+jmp_run_free (JmpRun *run)
+{
+  g_bytes_unref (run->out);
+  g_free (run->out_text);
+  g_free (run->err);
+  g_free (run);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (JmpRun, jmp_run_free)
+
+static const gchar *
+jmp_run_stdout (JmpRun *run)
+{
+  return run->out_text;
+}
+
+static gchar *
+bytes_to_string (GBytes *bytes)
+{
+  gsize size = 0;
+  const gchar *data = g_bytes_get_data (bytes, &size);
+
+  return size > 0 ? g_strndup (data, size) : g_strdup ("");
+}
+
+/* Runs jmp with @argv; @env is "NAME=VALUE" or "NAME" (to unset) pairs.
+ * JUMPSTARTER_HOST is @address, or unset if NULL. */
+static JmpRun *
+run_jmp_full (const gchar         *address,
+              const gchar * const *env,
+              GBytes              *input,
+              const gchar * const *argv)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) err = NULL;
+  g_autoptr(GBytes) empty = NULL;
+  const gchar *program = g_getenv ("JMP_TEST_CLI");
+  JmpRun *run = g_new0 (JmpRun, 1);
+
+  g_assert_nonnull (program);
+  g_ptr_array_add (args, (gpointer) program);
+  for (guint i = 0; argv[i] != NULL; i++)
+    g_ptr_array_add (args, (gpointer) argv[i]);
+  g_ptr_array_add (args, NULL);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  if (address != NULL)
+    g_subprocess_launcher_setenv (launcher, JMP_HOST_ENV, address, TRUE);
+  else
+    g_subprocess_launcher_unsetenv (launcher, JMP_HOST_ENV);
+  for (guint i = 0; env != NULL && env[i] != NULL; i++)
+    {
+      g_auto(GStrv) kv = g_strsplit (env[i], "=", 2);
+      if (kv[1] != NULL)
+        g_subprocess_launcher_setenv (launcher, kv[0], kv[1], TRUE);
+      else
+        g_subprocess_launcher_unsetenv (launcher, kv[0]);
+    }
+
+  process = g_subprocess_launcher_spawnv (launcher, (const gchar * const *) args->pdata, &error);
+  g_assert_no_error (error);
+  if (input == NULL)
+    input = empty = g_bytes_new_static ("", 0);
+  g_subprocess_communicate (process, input, NULL, &run->out, &err, &error);
+  g_assert_no_error (error);
+
+  run->err = bytes_to_string (err);
+  run->out_text = bytes_to_string (run->out);
+  if (g_subprocess_get_if_exited (process))
+    run->status = g_subprocess_get_exit_status (process);
+  else
+    run->status = 128 + g_subprocess_get_term_sig (process);
+  return run;
+}
+
+static JmpRun *
+run_jmp (const gchar *address, const gchar * const *argv)
+{
+  return run_jmp_full (address, NULL, NULL, argv);
+}
+
+/* A failure is one line, "jmp: ...", and nothing else. */
+static void
+assert_one_error_line (JmpRun *run, gint status, const gchar *fragment)
+{
+  g_test_message ("stderr: %s", run->err);
+  g_assert_cmpint (run->status, ==, status);
+  g_assert_true (g_str_has_prefix (run->err, "jmp: "));
+  g_assert_true (g_str_has_suffix (run->err, "\n"));
+  g_assert_true (strchr (run->err, '\n') == run->err + strlen (run->err) - 1);
+  g_assert_null (strstr (run->err, "GDBus.Error"));
+  if (fragment != NULL)
+    g_assert_nonnull (strstr (run->err, fragment));
+}
+
+static void
+fixture_setup (Fixture *fixture, gconstpointer data)
+{
+  fixture->dir = jmp_test_mkdtemp ();
+  fixture->config = jmp_test_write_file (fixture->dir, "bench.yaml", TEST_CONFIG);
+  if (data == NULL)
+    fixture->host = jmp_test_host_new (fixture->config, NULL);
+}
+
+static void
+fixture_teardown (Fixture *fixture, gconstpointer data)
+{
+  if (fixture->host != NULL)
+    {
+      jmp_test_host_stop (fixture->host);
+      jmp_test_host_free (fixture->host);
+    }
+  jmp_test_rmdir (fixture->dir);
+  g_free (fixture->config);
+  g_free (fixture->dir);
+}
+
+#define NO_HOST ((gconstpointer) "no host")
+
+static const gchar *
+host_address (Fixture *fixture)
+{
+  return jmp_test_host_get_address (fixture->host);
+}
+
+/* ---- list ---------------------------------------------------------------- */
+
+static gint
+line_index (gchar **lines, const gchar *prefix)
+{
+  for (gint i = 0; lines[i] != NULL; i++)
+    {
+      if (g_str_has_prefix (lines[i], prefix) &&
+          (lines[i][strlen (prefix)] == ' ' || lines[i][strlen (prefix)] == '\0'))
+        return i;
+    }
+  return -1;
+}
+
+static void
+test_list (Fixture *fixture, gconstpointer data)
+{
+  const gchar *argv[] = { "list", NULL };
+  g_autoptr(JmpRun) run = run_jmp (host_address (fixture), argv);
+  g_auto(GStrv) lines = NULL;
+  gint echo, loopback, nested, deeper, deepest;
+
+  g_test_message ("%s", jmp_run_stdout (run));
+  g_assert_cmpint (run->status, ==, 0);
+  g_assert_cmpstr (run->err, ==, "");
+
+  lines = g_strsplit (jmp_run_stdout (run), "\n", -1);
+  g_assert_true (g_str_has_prefix (lines[0], "PATH"));
+  echo = line_index (lines, "echo");
+  loopback = line_index (lines, "loopback");
+  nested = line_index (lines, "loopback.echo");
+  deeper = line_index (lines, "loopback.deeper");
+  deepest = line_index (lines, "loopback.deeper.echo");
+  g_assert_cmpint (echo, >, 0);
+  g_assert_cmpint (loopback, >, 0);
+  g_assert_cmpint (nested, >, 0);
+  g_assert_cmpint (deepest, >, 0);
+
+  /* Depth first: a driver right before its children. */
+  g_assert_cmpint (loopback, <, deeper);
+  g_assert_cmpint (deeper + 1, ==, deepest);
+  g_assert_cmpint (deepest, <, nested);
+
+  g_assert_nonnull (strstr (lines[echo], "EchoNetwork"));
+  g_assert_nonnull (strstr (lines[echo], "Echoes every byte back"));
+  g_assert_nonnull (strstr (lines[nested], "EchoNetwork"));
+}
+
+static void
+test_list_json (Fixture *fixture, gconstpointer data)
+{
+  const gchar *argv[] = { "list", "--json", NULL };
+  g_autoptr(JmpRun) run = run_jmp (host_address (fixture), argv);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonObject *root;
+  JsonArray *drivers;
+  gboolean found = FALSE;
+
+  g_assert_cmpint (run->status, ==, 0);
+  json_parser_load_from_data (parser, jmp_run_stdout (run), -1, &error);
+  g_assert_no_error (error);
+
+  root = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpstr (json_object_get_string_member (root, "exporter"), ==, "cli-bench");
+  drivers = json_object_get_array_member (root, "drivers");
+  g_assert_cmpuint (json_array_get_length (drivers), >=, 5);
+  for (guint i = 0; i < json_array_get_length (drivers); i++)
+    {
+      JsonObject *driver = json_array_get_object_element (drivers, i);
+
+      if (g_strcmp0 (json_object_get_string_member (driver, "path"), "loopback.deeper.echo") != 0)
+        continue;
+      found = TRUE;
+      g_assert_cmpstr (json_object_get_string_member (driver, "name"), ==, "echo");
+      g_assert_cmpstr (json_object_get_string_member (driver, "type"), ==, "EchoNetwork");
+      g_assert_cmpstr (json_object_get_string_member (driver, "parent_uuid"), !=, "");
+      g_assert_true (json_object_has_member (driver, "labels"));
+    }
+  g_assert_true (found);
+}
+
+/* ---- inspect ------------------------------------------------------------- */
+
+static void
+test_inspect (Fixture *fixture, gconstpointer data)
+{
+  const gchar *argv[] = { "inspect", NULL };
+  g_autoptr(JmpRun) run = run_jmp (NULL, argv);
+
+  g_test_message ("%s", jmp_run_stdout (run));
+  g_assert_cmpint (run->status, ==, 0);
+  g_assert_nonnull (strstr (jmp_run_stdout (run), "EchoNetwork"));
+}
+
+static void
+test_inspect_type (Fixture *fixture, gconstpointer data)
+{
+  const gchar *argv[] = { "inspect", "EchoNetwork", NULL };
+  const gchar *alias_argv[] = { "inspect", "jumpstarter_driver_network.driver.EchoNetwork", NULL };
+  g_autoptr(JmpRun) run = run_jmp (NULL, argv);
+  g_autoptr(JmpRun) alias_run = run_jmp (NULL, alias_argv);
+
+  g_test_message ("%s", jmp_run_stdout (run));
+  g_assert_cmpint (run->status, ==, 0);
+  g_assert_nonnull (strstr (jmp_run_stdout (run), "EchoNetwork"));
+  g_assert_cmpint (alias_run->status, ==, 0);
+  g_assert_nonnull (strstr (jmp_run_stdout (alias_run), "EchoNetwork"));
+}
+
+static void
+test_inspect_unknown (Fixture *fixture, gconstpointer data)
+{
+  const gchar *argv[] = { "inspect", "Nope", NULL };
+  g_autoptr(JmpRun) run = run_jmp (NULL, argv);
+
+  assert_one_error_line (run, 1, "Nope");
+  g_assert_cmpuint (g_bytes_get_size (run->out), ==, 0);
+}
+
+/* ---- connect ------------------------------------------------------------- */
+
+static void
+check_echo (Fixture *fixture, const gchar *driver, GBytes *input)
+{
+  const gchar *argv[] = { driver, "connect", NULL };
+  g_autoptr(JmpRun) run = run_jmp_full (host_address (fixture), NULL, input, argv);
+
+  g_assert_cmpstr (run->err, ==, "");
+  g_assert_cmpint (run->status, ==, 0);
+  g_assert_cmpuint (g_bytes_get_size (run->out), ==, g_bytes_get_size (input));
+  g_assert_true (g_bytes_equal (run->out, input));
+}
+
+static void
+test_connect_text (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GBytes) input = g_bytes_new_static ("hello, bench\n", 13);
+
+  check_echo (fixture, "echo", input);
+  check_echo (fixture, "loopback.deeper.echo", input);
+}
+
+static void
+test_connect_empty (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GBytes) input = g_bytes_new_static ("", 0);
+
+  check_echo (fixture, "echo", input);
+}
+
+static void
+test_connect_binary (Fixture *fixture, gconstpointer data)
+{
+  gsize size = 1024 * 1024;
+  guint8 *buffer = g_malloc (size);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (20240611);
+  g_autoptr(GBytes) input = NULL;
+
+  for (gsize i = 0; i < size; i++)
+    buffer[i] = g_rand_int (rand) & 0xff;
+  /* every byte value, NULs and newlines included */
+  for (gsize i = 0; i < 256; i++)
+    buffer[i] = i;
+  input = g_bytes_new_take (buffer, size);
+
+  check_echo (fixture, "loopback.echo", input);
+}
+
+/* ---- errors -------------------------------------------------------------- */
+
+static void
+test_address_not_supported (Fixture *fixture, gconstpointer data)
+{
+  const gchar *argv[] = { "echo", "address", NULL };
+  g_autoptr(JmpRun) run = run_jmp (host_address (fixture), argv);
+
+  assert_one_error_line (run, 1, NULL);
+  g_assert_cmpuint (g_bytes_get_size (run->out), ==, 0);
+}
+
+static void
+test_unknown_driver (Fixture *fixture, gconstpointer data)
+{
+  const gchar *argv[] = { "nope", "connect", NULL };
+  g_autoptr(JmpRun) run = run_jmp (host_address (fixture), argv);
+
+  assert_one_error_line (run, 1, "no driver \"nope\" on exporter cli-bench; drivers: ");
+  g_assert_nonnull (strstr (run->err, "loopback.deeper.echo"));
+}
+
+static void
+test_unknown_command (Fixture *fixture, gconstpointer data)
+{
+  const gchar *argv[] = { "echo", "snapshot", NULL };
+  g_autoptr(JmpRun) run = run_jmp (host_address (fixture), argv);
+
+  assert_one_error_line (run, 2,
+                         "driver \"echo\" (EchoNetwork) has no command \"snapshot\"; its commands: ");
+  g_assert_nonnull (strstr (run->err, "connect"));
+  g_assert_nonnull (strstr (run->err, "address"));
+}
+
+static void
+test_bad_arguments (Fixture *fixture, gconstpointer data)
+{
+  const gchar *extra[] = { "echo", "connect", "surplus", NULL };
+  const gchar *option[] = { "echo", "connect", "--bogus", NULL };
+  const gchar *global[] = { "--bogus", "list", NULL };
+  const gchar *nothing[] = { NULL };
+  g_autoptr(JmpRun) run_extra = run_jmp (host_address (fixture), extra);
+  g_autoptr(JmpRun) run_option = run_jmp (host_address (fixture), option);
+  g_autoptr(JmpRun) run_global = run_jmp (host_address (fixture), global);
+  g_autoptr(JmpRun) run_nothing = run_jmp (host_address (fixture), nothing);
+
+  assert_one_error_line (run_extra, 2, "surplus");
+  assert_one_error_line (run_option, 2, "--bogus");
+  assert_one_error_line (run_global, 2, "--bogus");
+  g_assert_cmpint (run_nothing->status, ==, 2);
+}
+
+static void
+test_driver_help (Fixture *fixture, gconstpointer data)
+{
+  const gchar *alone[] = { "echo", NULL };
+  const gchar *help[] = { "echo", "--help", NULL };
+  g_autoptr(JmpRun) run_alone = run_jmp (host_address (fixture), alone);
+  g_autoptr(JmpRun) run_help = run_jmp (host_address (fixture), help);
+
+  g_test_message ("%s", jmp_run_stdout (run_help));
+  g_assert_cmpint (run_alone->status, ==, 0);
+  g_assert_cmpint (run_help->status, ==, 0);
+  g_assert_cmpstr (jmp_run_stdout (run_alone), ==, jmp_run_stdout (run_help));
+  g_assert_nonnull (strstr (jmp_run_stdout (run_help), "EchoNetwork"));
+  g_assert_nonnull (strstr (jmp_run_stdout (run_help), "  connect "));
+  g_assert_nonnull (strstr (jmp_run_stdout (run_help), "  address "));
+}
+
+static void
+test_host_not_running (Fixture *fixture, gconstpointer data)
+{
+  g_autofree gchar *socket = g_build_filename (fixture->dir, "missing.sock", NULL);
+  g_autofree gchar *address = g_strdup_printf ("unix:path=%s", socket);
+  const gchar *list[] = { "list", NULL };
+  const gchar *connect[] = { "echo", "connect", NULL };
+  g_autoptr(JmpRun) run_list = run_jmp (address, list);
+  g_autoptr(JmpRun) run_connect = run_jmp (address, connect);
+  /* Jumpstarter puts a bare socket path there. */
+  g_autoptr(JmpRun) run_path = run_jmp (socket, list);
+
+  assert_one_error_line (run_list, 1, socket);
+  assert_one_error_line (run_connect, 1, socket);
+  assert_one_error_line (run_path, 1, socket);
+}
+
+static void
+test_bare_path (Fixture *fixture, gconstpointer data)
+{
+  const gchar *address = host_address (fixture);
+  const gchar *argv[] = { "list", NULL };
+  g_autoptr(JmpRun) run = NULL;
+
+  g_assert_true (g_str_has_prefix (address, "unix:path="));
+  run = run_jmp (address + strlen ("unix:path="), argv);
+  g_assert_cmpint (run->status, ==, 0);
+  g_assert_nonnull (strstr (jmp_run_stdout (run), "loopback.echo"));
+}
+
+/* ---- shell --------------------------------------------------------------- */
+
+/* Whether a process still runs with @needle in its command line. */
+static gboolean
+process_with_argument_exists (const gchar *needle)
+{
+  g_autoptr(GDir) proc = g_dir_open ("/proc", 0, NULL);
+  const gchar *name;
+
+  g_assert_nonnull (proc);
+  while ((name = g_dir_read_name (proc)) != NULL)
+    {
+      g_autofree gchar *path = NULL;
+      g_autofree gchar *cmdline = NULL;
+      gsize length = 0;
+
+      if (!g_ascii_isdigit (name[0]))
+        continue;
+      path = g_build_filename ("/proc", name, "cmdline", NULL);
+      if (!g_file_get_contents (path, &cmdline, &length, NULL))
+        continue;
+      for (gsize i = 0; i < length; i += strlen (cmdline + i) + 1)
+        {
+          if (strstr (cmdline + i, needle) != NULL)
+            return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static guint
+count_entries (const gchar *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+  return n;
+}
+
+static void
+test_shell_command (Fixture *fixture, gconstpointer data)
+{
+  g_autofree gchar *runtime = g_build_filename (fixture->dir, "runtime", NULL);
+  g_autofree gchar *runtime_env = g_strdup_printf ("XDG_RUNTIME_DIR=%s", runtime);
+  const gchar *env[] = { runtime_env, NULL };
+  const gchar *argv[] = {
+    "shell", "--config", fixture->config, "--",
+    "sh", "-c",
+    "\"$JMP_TEST_CLI\" list > /dev/null || exit 99; "
+    "echo \"$JUMPSTARTER_HOST\"; echo \"$JMP_EXPORTER\"; exit 7",
+    NULL
+  };
+  g_autoptr(JmpRun) run = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  g_assert_cmpint (g_mkdir (runtime, 0700), ==, 0);
+  run = run_jmp_full (NULL, env, NULL, argv);
+  g_test_message ("stdout: %s\nstderr: %s", jmp_run_stdout (run), run->err);
+  g_assert_cmpint (run->status, ==, 7);
+
+  lines = g_strsplit (jmp_run_stdout (run), "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 3);
+  g_assert_true (g_str_has_prefix (lines[0], "unix:path="));
+  g_assert_nonnull (strstr (lines[0], runtime));
+  g_assert_nonnull (strstr (lines[0], "/jumpstarter-"));
+  g_assert_cmpstr (lines[1], ==, "cli-bench");
+
+  /* jmp waited for its host and cleaned up after it. */
+  g_assert_false (process_with_argument_exists (runtime));
+  g_assert_cmpuint (count_entries (runtime), ==, 0);
+}
+
+static void
+test_shell_signal_status (Fixture *fixture, gconstpointer data)
+{
+  const gchar *argv[] = {
+    "shell", "--config", fixture->config, "--", "sh", "-c", "kill -TERM $$", NULL
+  };
+  g_autoptr(JmpRun) run = run_jmp (NULL, argv);
+
+  g_assert_cmpint (run->status, ==, 128 + SIGTERM);
+}
+
+/* A Ctrl-C reaches jmp too (same process group as CMD); it must leave the
+ * host alone while CMD goes on. */
+static void
+test_shell_sigint_ignored (Fixture *fixture, gconstpointer data)
+{
+  const gchar *argv[] = {
+    "shell", "--config", fixture->config, "--", "sh", "-c",
+    "kill -INT $PPID && \"$JMP_TEST_CLI\" loopback.echo connect < /dev/null && exit 5",
+    NULL
+  };
+  g_autoptr(JmpRun) run = run_jmp (NULL, argv);
+
+  g_test_message ("stderr: %s", run->err);
+  g_assert_cmpint (run->status, ==, 5);
+  g_assert_cmpstr (run->err, ==, "");
+}
+
+/* SIGTERM to jmp goes on to CMD, and jmp still cleans up. */
+static void
+test_shell_sigterm_forwarded (Fixture *fixture, gconstpointer data)
+{
+  g_autofree gchar *runtime = g_build_filename (fixture->dir, "runtime", NULL);
+  g_autofree gchar *runtime_env = g_strdup_printf ("XDG_RUNTIME_DIR=%s", runtime);
+  const gchar *env[] = { runtime_env, NULL };
+  const gchar *argv[] = {
+    "shell", "--config", fixture->config, "--", "sh", "-c",
+    "kill -TERM $PPID; exec sleep 600", NULL
+  };
+  g_autoptr(JmpRun) run = NULL;
+
+  g_assert_cmpint (g_mkdir (runtime, 0700), ==, 0);
+  run = run_jmp_full (NULL, env, NULL, argv);
+  g_assert_cmpint (run->status, ==, 128 + SIGTERM);
+  g_assert_false (process_with_argument_exists (runtime));
+  g_assert_cmpuint (count_entries (runtime), ==, 0);
+}
+
+static void
+test_shell_missing_command (Fixture *fixture, gconstpointer data)
+{
+  g_autofree gchar *runtime = g_build_filename (fixture->dir, "runtime", NULL);
+  g_autofree gchar *runtime_env = g_strdup_printf ("XDG_RUNTIME_DIR=%s", runtime);
+  const gchar *env[] = { runtime_env, NULL };
+  const gchar *argv[] = {
+    "shell", "--config", fixture->config, "--", "/nonexistent/jmp-test-command", NULL
+  };
+  g_autoptr(JmpRun) run = NULL;
+
+  g_assert_cmpint (g_mkdir (runtime, 0700), ==, 0);
+  run = run_jmp_full (NULL, env, NULL, argv);
+  assert_one_error_line (run, 127, "/nonexistent/jmp-test-command");
+  g_assert_false (process_with_argument_exists (runtime));
+  g_assert_cmpuint (count_entries (runtime), ==, 0);
+}
+
+static void
+test_shell_stdin (Fixture *fixture, gconstpointer data)
+{
+  /* No CMD and no terminal: the shell reads its commands from stdin. */
+  const gchar *text = "echo \"$JMP_EXPORTER\"; exit 3\n";
+  g_autoptr(GBytes) script = g_bytes_new_static (text, strlen (text));
+  const gchar *env[] = { "SHELL=/bin/sh", NULL };
+  const gchar *argv[] = { "shell", "--config", fixture->config, NULL };
+  g_autoptr(JmpRun) run = run_jmp_full (NULL, env, script, argv);
+
+  g_assert_cmpint (run->status, ==, 3);
+  /* not interactive: no motd */
+  g_assert_cmpstr (jmp_run_stdout (run), ==, "cli-bench\n");
+}
+
+static void
+test_shell_broken_config (Fixture *fixture, gconstpointer data)
+{
+  g_autofree gchar *runtime = g_build_filename (fixture->dir, "runtime", NULL);
+  g_autofree gchar *runtime_env = g_strdup_printf ("XDG_RUNTIME_DIR=%s", runtime);
+  g_autofree gchar *broken = NULL;
+  g_autofree gchar *missing = g_build_filename (fixture->dir, "missing.yaml", NULL);
+  const gchar *env[] = { runtime_env, NULL };
+  g_autoptr(JmpRun) run = NULL;
+  g_autoptr(JmpRun) run_missing = NULL;
+
+  broken = jmp_test_write_file (fixture->dir, "broken.yaml",
+                                "apiVersion: jumpstarter.dev/v1alpha1\n"
+                                "kind: ExporterConfig\n"
+                                "metadata: {name: broken}\n"
+                                "export:\n"
+                                "  thing: {type: NoSuchDriverType}\n");
+  g_assert_cmpint (g_mkdir (runtime, 0700), ==, 0);
+
+  {
+    const gchar *argv[] = { "shell", "--config", broken, "--", "sh", "-c", "echo ran", NULL };
+    run = run_jmp_full (NULL, env, NULL, argv);
+  }
+  g_test_message ("stderr: %s", run->err);
+  g_assert_cmpint (run->status, !=, 0);
+  g_assert_nonnull (strstr (run->err, "NoSuchDriverType"));
+  g_assert_cmpstr (jmp_run_stdout (run), ==, "");
+
+  {
+    const gchar *argv[] = { "shell", "--config", missing, "--", "sh", "-c", "echo ran", NULL };
+    run_missing = run_jmp_full (NULL, env, NULL, argv);
+  }
+  g_test_message ("stderr: %s", run_missing->err);
+  g_assert_cmpint (run_missing->status, !=, 0);
+  g_assert_nonnull (strstr (run_missing->err, "missing.yaml"));
+  g_assert_cmpstr (jmp_run_stdout (run_missing), ==, "");
+
+  g_assert_cmpuint (count_entries (runtime), ==, 0);
+}
+
+static void
+test_shell_exporter_alias (Fixture *fixture, gconstpointer data)
+{
+  g_autofree gchar *config_home = g_build_filename (fixture->dir, "config", NULL);
+  g_autofree gchar *exporters = g_build_filename (config_home, "jumpstarter", "exporters", NULL);
+  g_autofree gchar *config_env = g_strdup_printf ("XDG_CONFIG_HOME=%s", config_home);
+  g_autofree gchar *path = NULL;
+  const gchar *env[] = { config_env, NULL };
+  const gchar *argv[] = {
+    "shell", "--exporter", "alias-bench", "--", "sh", "-c", "echo \"$JMP_EXPORTER\"", NULL
+  };
+  const gchar *missing_argv[] = {
+    "shell", "--exporter", "no-such-bench", "--", "sh", "-c", "echo ran", NULL
+  };
+  g_autoptr(JmpRun) run = NULL;
+  g_autoptr(JmpRun) run_missing = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (exporters, 0700), ==, 0);
+  path = jmp_test_write_file (exporters, "alias-bench.yaml", TEST_CONFIG);
+
+  run = run_jmp_full (NULL, env, NULL, argv);
+  g_test_message ("stderr: %s", run->err);
+  g_assert_cmpint (run->status, ==, 0);
+  g_assert_cmpstr (jmp_run_stdout (run), ==, "cli-bench\n");
+
+  run_missing = run_jmp_full (NULL, env, NULL, missing_argv);
+  assert_one_error_line (run_missing, 1, "no-such-bench");
+}
+
+static void
+test_shell_usage (Fixture *fixture, gconstpointer data)
+{
+  const gchar *neither[] = { "shell", "--", "true", NULL };
+  const gchar *both[] = { "shell", "--config", fixture->config, "--exporter", "x", NULL };
+  g_autoptr(JmpRun) run_neither = run_jmp (NULL, neither);
+  g_autoptr(JmpRun) run_both = run_jmp (NULL, both);
+
+  assert_one_error_line (run_neither, 2, NULL);
+  assert_one_error_line (run_both, 2, NULL);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func, data) \
+  g_test_add (path, Fixture, data, fixture_setup, func, fixture_teardown)
+
+  ADD ("/cli/list", test_list, NULL);
+  ADD ("/cli/list/json", test_list_json, NULL);
+  ADD ("/cli/inspect", test_inspect, NO_HOST);
+  ADD ("/cli/inspect/type", test_inspect_type, NO_HOST);
+  ADD ("/cli/inspect/unknown", test_inspect_unknown, NO_HOST);
+  ADD ("/cli/connect/text", test_connect_text, NULL);
+  ADD ("/cli/connect/empty", test_connect_empty, NULL);
+  ADD ("/cli/connect/binary", test_connect_binary, NULL);
+  ADD ("/cli/error/address-not-supported", test_address_not_supported, NULL);
+  ADD ("/cli/error/unknown-driver", test_unknown_driver, NULL);
+  ADD ("/cli/error/unknown-command", test_unknown_command, NULL);
+  ADD ("/cli/error/bad-arguments", test_bad_arguments, NULL);
+  ADD ("/cli/error/host-not-running", test_host_not_running, NO_HOST);
+  ADD ("/cli/driver-help", test_driver_help, NULL);
+  ADD ("/cli/bare-path", test_bare_path, NULL);
+  ADD ("/cli/shell/command", test_shell_command, NO_HOST);
+  ADD ("/cli/shell/signal-status", test_shell_signal_status, NO_HOST);
+  ADD ("/cli/shell/sigint-ignored", test_shell_sigint_ignored, NO_HOST);
+  ADD ("/cli/shell/sigterm-forwarded", test_shell_sigterm_forwarded, NO_HOST);
+  ADD ("/cli/shell/missing-command", test_shell_missing_command, NO_HOST);
+  ADD ("/cli/shell/stdin", test_shell_stdin, NO_HOST);
+  ADD ("/cli/shell/broken-config", test_shell_broken_config, NO_HOST);
+  ADD ("/cli/shell/exporter-alias", test_shell_exporter_alias, NO_HOST);
+  ADD ("/cli/shell/usage", test_shell_usage, NO_HOST);
+
+#undef ADD
+
+  return g_test_run ();
+}
