@@ -42,17 +42,22 @@ jmp_cmd_list_first_line (const gchar *text)
   return end != NULL ? g_strndup (text, end - text) : g_strdup (text);
 }
 
+/* Columns padded to @widths, no trailing blanks. */
 static void
-jmp_cmd_list_print_cell (const gchar *text, glong width, gboolean last)
+jmp_cmd_list_print_row (const gchar * const *cells, const glong *widths, guint n_cells)
 {
-  if (last)
+  g_autoptr(GString) line = g_string_new (NULL);
+
+  for (guint c = 0; c < n_cells; c++)
     {
-      g_print ("%s\n", text);
-      return;
+      g_string_append (line, cells[c]);
+      if (c + 1 < n_cells)
+        for (glong i = g_utf8_strlen (cells[c], -1); i < widths[c] + 2; i++)
+          g_string_append_c (line, ' ');
     }
-  g_print ("%s", text);
-  for (glong i = g_utf8_strlen (text, -1); i < width + 2; i++)
-    g_print (" ");
+  while (line->len > 0 && line->str[line->len - 1] == ' ')
+    g_string_truncate (line, line->len - 1);
+  g_print ("%s\n", line->str);
 }
 
 static void
@@ -80,15 +85,9 @@ jmp_cmd_list_print_table (GList *drivers)
       g_ptr_array_add (rows, row);
     }
 
-  for (guint c = 0; c < N_COLUMNS; c++)
-    jmp_cmd_list_print_cell (headers[c], widths[c], c == N_COLUMNS - 1);
+  jmp_cmd_list_print_row (headers, widths, N_COLUMNS);
   for (guint r = 0; r < rows->len; r++)
-    {
-      gchar **row = g_ptr_array_index (rows, r);
-
-      for (guint c = 0; c < N_COLUMNS; c++)
-        jmp_cmd_list_print_cell (row[c], widths[c], c == N_COLUMNS - 1);
-    }
+    jmp_cmd_list_print_row (g_ptr_array_index (rows, r), widths, N_COLUMNS);
 }
 
 static void
@@ -173,7 +172,7 @@ jmp_cmd_list (const JmpCliOptions *options, gint argc, gchar **argv)
   if (!jmp_cli_parse (context, &argc, &argv, &status))
     return status;
   if (argc > 1)
-    return jmp_cli_usage_error (_("list takes no arguments, got “%s”"), argv[1]);
+    return jmp_cli_usage_error (_("list takes no arguments, got \"%s\""), argv[1]);
 
   client = jmp_cli_connect (options, &error);
   if (client == NULL)
