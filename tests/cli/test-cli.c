@@ -344,6 +344,72 @@ test_connect_binary (Fixture *fixture, gconstpointer data)
   check_echo (fixture, "loopback.echo", input);
 }
 
+/* ---- address ------------------------------------------------------------- */
+
+static void
+check_address (const gchar *address, const gchar *driver, const gchar *option1,
+               const gchar *option2, const gchar *expected)
+{
+  const gchar *argv[] = { driver, "address", option1, option2, NULL };
+  g_autoptr(JmpRun) run = run_jmp (address, argv);
+
+  g_assert_cmpstr (run->err, ==, "");
+  g_assert_cmpint (run->status, ==, 0);
+  g_assert_cmpstr (jmp_run_stdout (run), ==, expected);
+}
+
+static void
+test_address_forms (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GSocket) blocker = NULL;
+  g_autoptr(GSocketAddress) any = NULL;
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JmpTestHost) host = NULL;
+  g_autofree gchar *config_text = NULL;
+  g_autofree gchar *config = NULL;
+  g_autoptr(JmpRun) refused = NULL;
+  const gchar *address;
+  const gchar *connect[] = { "refused", "connect", NULL };
+
+  /* A bound socket that does not listen: connecting to it is refused, and
+   * nobody else can take the port meanwhile. */
+  blocker = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  any = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
+  g_socket_bind (blocker, any, FALSE, &error);
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (blocker, &error);
+  g_assert_no_error (error);
+
+  config_text = g_strdup_printf (
+    "apiVersion: jumpstarter.dev/v1alpha1\n"
+    "kind: ExporterConfig\n"
+    "metadata: {name: addresses}\n"
+    "export:\n"
+    "  v4: {type: TcpNetwork, config: {host: 192.0.2.1, port: 22, enable_address: true}}\n"
+    "  v6: {type: TcpNetwork, config: {host: \"2001:db8::1\", port: 2222, enable_address: true}}\n"
+    "  refused: {type: TcpNetwork, config: {host: 127.0.0.1, port: %u}}\n",
+    g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  config = jmp_test_write_file (fixture->dir, "addresses.yaml", config_text);
+  host = jmp_test_host_new (config, NULL);
+  address = jmp_test_host_get_address (host);
+
+  check_address (address, "v4", NULL, NULL, "192.0.2.1:22\n");
+  check_address (address, "v4", "--host", NULL, "192.0.2.1\n");
+  check_address (address, "v4", "--port", NULL, "22\n");
+  check_address (address, "v4", "--host", "--port", "192.0.2.1:22\n");
+  check_address (address, "v6", NULL, NULL, "[2001:db8::1]:2222\n");
+  check_address (address, "v6", "--host", NULL, "2001:db8::1\n");
+  check_address (address, "v6", "--port", NULL, "2222\n");
+  check_address (address, "v6", "--port", "--host", "[2001:db8::1]:2222\n");
+
+  refused = run_jmp (address, connect);
+  assert_one_error_line (refused, 1, NULL);
+
+  jmp_test_host_stop (host);
+}
+
 /* ---- errors -------------------------------------------------------------- */
 
 static void
@@ -696,6 +762,7 @@ main (int argc, char **argv)
   ADD ("/cli/connect/text", test_connect_text, NULL);
   ADD ("/cli/connect/empty", test_connect_empty, NULL);
   ADD ("/cli/connect/binary", test_connect_binary, NULL);
+  ADD ("/cli/address/forms", test_address_forms, NO_HOST);
   ADD ("/cli/error/address-not-supported", test_address_not_supported, NULL);
   ADD ("/cli/error/unknown-driver", test_unknown_driver, NULL);
   ADD ("/cli/error/unknown-command", test_unknown_command, NULL);

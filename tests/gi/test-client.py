@@ -66,12 +66,16 @@ class Host:
 
 
 def run_until(loop, done):
-    """Runs @loop until done() is true, with a hang guard."""
+    """Runs @loop's context until done() is true, with a hang guard."""
+    expired = []
+
     def on_timeout():
-        loop.quit()
-        raise AssertionError('timed out')
+        expired.append(True)
+        return GLib.SOURCE_REMOVE
     timeout = GLib.timeout_add_seconds(TIMEOUT_SECONDS, on_timeout)
     while not done():
+        if expired:
+            raise AssertionError('timed out after %d s' % TIMEOUT_SECONDS)
         loop.get_context().iteration(True)
     GLib.source_remove(timeout)
 
