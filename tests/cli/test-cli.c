@@ -509,6 +509,63 @@ test_bare_path (Fixture *fixture, gconstpointer data)
   g_assert_nonnull (strstr (jmp_run_stdout (run), "loopback.echo"));
 }
 
+/* ---- on a bus ------------------------------------------------------------ */
+
+static void
+on_name_appeared (GDBusConnection *connection, const gchar *name,
+                  const gchar *owner, gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+}
+
+/* Without $JUMPSTARTER_HOST, jmp looks for dev.jumpstarter.Host1 on the
+ * session bus: here a private one. */
+static void
+test_session_bus (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GTestDBus) bus = g_test_dbus_new (G_TEST_DBUS_NONE);
+  g_autoptr(GSubprocess) host = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JmpRun) run_none = NULL;
+  g_autoptr(JmpRun) run_list = NULL;
+  g_autoptr(JmpRun) run_echo = NULL;
+  g_autoptr(GBytes) input = g_bytes_new_static ("over the bus\n", 13);
+  const gchar *list[] = { "list", NULL };
+  const gchar *echo[] = { "loopback.echo", "connect", NULL };
+  gboolean appeared = FALSE;
+  guint watch;
+
+  g_test_dbus_up (bus);
+
+  run_none = run_jmp (NULL, list);
+  assert_one_error_line (run_none, 1, "no jumpstarter-host is running on the session bus");
+
+  host = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error,
+                           g_getenv ("JMP_TEST_HOST"), "--config", fixture->config, NULL);
+  g_assert_no_error (error);
+  watch = g_bus_watch_name (G_BUS_TYPE_SESSION, "dev.jumpstarter.Host1",
+                            G_BUS_NAME_WATCHER_FLAGS_NONE,
+                            on_name_appeared, NULL, &appeared, NULL);
+  jmp_test_wait_flag (&appeared, 30000);
+  g_bus_unwatch_name (watch);
+
+  run_list = run_jmp (NULL, list);
+  g_assert_cmpint (run_list->status, ==, 0);
+  g_assert_nonnull (strstr (jmp_run_stdout (run_list), "loopback.deeper.echo"));
+
+  run_echo = run_jmp_full (NULL, NULL, input, echo);
+  g_assert_cmpint (run_echo->status, ==, 0);
+  g_assert_true (g_bytes_equal (run_echo->out, input));
+
+  g_subprocess_send_signal (host, SIGTERM);
+  g_subprocess_wait (host, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (host));
+  g_assert_cmpint (g_subprocess_get_exit_status (host), ==, 0);
+
+  g_test_dbus_down (bus);
+}
+
 /* ---- shell --------------------------------------------------------------- */
 
 /* Whether a process still runs with @needle in its command line. */
@@ -770,6 +827,7 @@ main (int argc, char **argv)
   ADD ("/cli/error/host-not-running", test_host_not_running, NO_HOST);
   ADD ("/cli/driver-help", test_driver_help, NULL);
   ADD ("/cli/bare-path", test_bare_path, NULL);
+  ADD ("/cli/session-bus", test_session_bus, NO_HOST);
   ADD ("/cli/shell/command", test_shell_command, NO_HOST);
   ADD ("/cli/shell/signal-status", test_shell_signal_status, NO_HOST);
   ADD ("/cli/shell/sigint-ignored", test_shell_sigint_ignored, NO_HOST);
