@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include <glib/gstdio.h>
@@ -72,6 +73,39 @@ jmp_test_write_file (const gchar *dir, const gchar *name, const gchar *contents)
 }
 
 static void
+jmp_test_child_setup (gpointer user_data)
+{
+  /* a test that aborts must not leave its host behind, holding meson's
+   * output pipe open */
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+GSubprocess *
+jmp_test_spawnv (GSubprocessFlags flags, const gchar * const *argv, GError **error)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (flags);
+
+  g_subprocess_launcher_set_child_setup (launcher, jmp_test_child_setup, NULL, NULL);
+  return g_subprocess_launcher_spawnv (launcher, argv, error);
+}
+
+GSubprocess *
+jmp_test_spawn (GSubprocessFlags flags, GError **error, const gchar *argv0, ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  const gchar *arg;
+  va_list ap;
+
+  g_ptr_array_add (argv, (gpointer) argv0);
+  va_start (ap, argv0);
+  while ((arg = va_arg (ap, const gchar *)) != NULL)
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+  return jmp_test_spawnv (flags, (const gchar * const *) argv->pdata, error);
+}
+
+static void
 jmp_test_read_line_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   gchar **line = user_data;
@@ -111,8 +145,8 @@ jmp_test_host_new (const gchar *config_path, const gchar * const *extra_args)
     g_ptr_array_add (argv, g_strdup (extra_args[i]));
   g_ptr_array_add (argv, NULL);
 
-  self->process = g_subprocess_newv ((const gchar * const *) argv->pdata,
-                                     G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  self->process = jmp_test_spawnv (G_SUBPROCESS_FLAGS_STDOUT_PIPE,
+                                  (const gchar * const *) argv->pdata, &error);
   g_assert_no_error (error);
 
   /* the host prints its address once its tree is up: that is "ready" */

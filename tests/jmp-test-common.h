@@ -22,6 +22,15 @@ gchar       *jmp_test_write_file       (const gchar *dir,
                                         const gchar *name,
                                         const gchar *contents);
 
+/* Like g_subprocess_new(), but the child is killed when the test dies. */
+GSubprocess *jmp_test_spawnv           (GSubprocessFlags     flags,
+                                        const gchar * const *argv,
+                                        GError             **error);
+GSubprocess *jmp_test_spawn            (GSubprocessFlags     flags,
+                                        GError             **error,
+                                        const gchar         *argv0,
+                                        ...) G_GNUC_NULL_TERMINATED;
+
 /* Starts $JMP_TEST_HOST --listen unix:path=… --config @config_path with any
  * @extra_args, and returns once the socket accepts connections. */
 JmpTestHost *jmp_test_host_new         (const gchar         *config_path,

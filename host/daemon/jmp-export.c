@@ -144,10 +144,8 @@ jmp_export_sync (JmpExport *self)
   while (g_hash_table_iter_next (&iter, &path, &object))
     if (g_hash_table_lookup (wanted, path) != object)
       {
-        g_object_ref (object);
-        g_hash_table_iter_remove (&iter);
         g_dbus_object_manager_server_unexport (self->manager, path);
-        g_object_unref (object);
+        g_hash_table_iter_remove (&iter);
       }
 
   g_hash_table_iter_init (&iter, wanted);

@@ -186,7 +186,7 @@ jmp_peer_server_new (JmpHost *host, const gchar *address, GError **error)
                     G_CALLBACK (jmp_peer_server_authorize_cb), self);
 
   /* the socket is born 0600: no window in which others may connect */
-  old_umask = umask (0077);
+  old_umask = umask (0177);
   self->server = g_dbus_server_new_sync (address, G_DBUS_SERVER_FLAGS_NONE, guid,
                                          self->observer, NULL, error);
   umask (old_umask);

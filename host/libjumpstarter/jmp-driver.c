@@ -535,9 +535,9 @@ GStrv
 jmp_driver_get_child_keys (JmpDriver *self)
 {
   GPtrArray *children;
-  GStrvBuilder *builder = g_strv_builder_new ();
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
 
-  g_return_val_if_fail (JMP_IS_DRIVER (self), g_strv_builder_end (builder));
+  g_return_val_if_fail (JMP_IS_DRIVER (self), NULL);
   children = GET_PRIVATE (self)->children;
   for (guint i = 0; i < children->len; i++)
     g_strv_builder_add (builder, ((JmpDriverChild *) g_ptr_array_index (children, i))->key);

@@ -593,7 +593,7 @@ jmp_portforward_new_unix (JmpNetworkProxy *network, const gchar *path, GError **
   if (self->listener == NULL)
     return NULL;
   address = g_unix_socket_address_new (self->path);
-  old_umask = umask (0077);
+  old_umask = umask (0177);
   ok = g_socket_bind (self->listener, address, FALSE, &local_error);
   umask (old_umask);
   if (!ok || !g_socket_listen (self->listener, &local_error))

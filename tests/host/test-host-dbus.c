@@ -236,7 +236,7 @@ test_session_bus_tree (void)
   g_autoptr(GDataInputStream) out = NULL;
 
   g_test_dbus_up (bus);
-  host = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
+  host = jmp_test_spawn (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
                            g_getenv ("JMP_TEST_HOST"), "--config", config,
                            "--print-address", NULL);
   g_assert_no_error (error);
@@ -261,7 +261,7 @@ test_session_bus_tree (void)
     g_autoptr(GSubprocess) second = NULL;
     g_autofree gchar *err = NULL;
 
-    second = g_subprocess_new (G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
+    second = jmp_test_spawn (G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
                                g_getenv ("JMP_TEST_HOST"), "--config", config, NULL);
     g_assert_no_error (error);
     g_subprocess_communicate_utf8 (second, NULL, NULL, NULL, &err, &error);
@@ -325,7 +325,7 @@ test_peer_socket_in_use (void)
   g_autofree gchar *err = NULL;
   g_autoptr(GDBusConnection) connection = NULL;
 
-  second = g_subprocess_new (G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
+  second = jmp_test_spawn (G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
                              g_getenv ("JMP_TEST_HOST"), "--config", config,
                              "--listen", jmp_test_host_get_address (host), NULL);
   g_assert_no_error (error);
@@ -362,7 +362,7 @@ test_peer_stale_socket (void)
   g_socket_close (s, NULL);
   g_assert_true (g_file_test (sock, G_FILE_TEST_EXISTS));
 
-  p = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
+  p = jmp_test_spawn (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
                         g_getenv ("JMP_TEST_HOST"), "--config", config,
                         "--listen", address, "--print-address", NULL);
   g_assert_no_error (error);
@@ -615,7 +615,7 @@ assert_start_fails (const gchar *config, const gchar *expected)
   g_autofree gchar *dir = jmp_test_mkdtemp ();
   g_autofree gchar *listen = g_strdup_printf ("unix:path=%s/host.sock", dir);
 
-  p = g_subprocess_new (G_SUBPROCESS_FLAGS_STDERR_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE,
+  p = jmp_test_spawn (G_SUBPROCESS_FLAGS_STDERR_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE,
                         &error, g_getenv ("JMP_TEST_HOST"), "--config", config,
                         "--listen", listen, NULL);
   g_assert_no_error (error);
@@ -666,7 +666,7 @@ test_bad_arguments (void)
       g_autoptr(GError) error = NULL;
       g_autofree gchar *err = NULL;
 
-      p = g_subprocess_new (G_SUBPROCESS_FLAGS_STDERR_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE,
+      p = jmp_test_spawn (G_SUBPROCESS_FLAGS_STDERR_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE,
                             &error, g_getenv ("JMP_TEST_HOST"), cases[i][0], NULL);
       g_assert_no_error (error);
       g_subprocess_communicate_utf8 (p, NULL, NULL, NULL, &err, &error);
@@ -684,7 +684,7 @@ test_inspect (void)
   g_autoptr(GError) error = NULL;
   g_autofree gchar *out = NULL;
 
-  p = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
+  p = jmp_test_spawn (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
                         g_getenv ("JMP_TEST_HOST"), "--inspect", NULL);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8 (p, NULL, NULL, &out, NULL, &error);
@@ -695,7 +695,7 @@ test_inspect (void)
   g_clear_object (&p);
   g_clear_pointer (&out, g_free);
 
-  p = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
+  p = jmp_test_spawn (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
                         g_getenv ("JMP_TEST_HOST"), "--inspect=jumpstarter_driver_network.driver.EchoNetwork",
                         NULL);
   g_assert_no_error (error);
@@ -724,6 +724,8 @@ main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
   g_unsetenv ("JUMPSTARTER_HOST");
+  /* map dev.jumpstarter.Error.* replies onto JMP_ERROR in raw calls too */
+  g_assert_cmpuint (JMP_ERROR, !=, 0);
 
   g_test_add_func ("/host/session-bus/tree", test_session_bus_tree);
   g_test_add_func ("/host/peer/tree", test_peer_tree);

@@ -36,8 +36,8 @@ fixture_setup (Fixture *f, gconstpointer data)
   f->client = jmp_test_host_connect (f->host);
   driver = jmp_client_get_driver (f->client, "echo", &error);
   g_assert_no_error (error);
-  f->echo = jmp_driver_proxy_get_network (driver);
-  g_assert_nonnull (f->echo);
+  g_assert_nonnull (jmp_driver_proxy_get_network (driver));
+  f->echo = g_object_ref (jmp_driver_proxy_get_network (driver));
 }
 
 static void
@@ -235,7 +235,7 @@ test_client_killed (Fixture *f, gconstpointer data)
   g_autoptr(GDataInputStream) out = NULL;
   g_autofree gchar *line = NULL;
 
-  child = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
+  child = jmp_test_spawn (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
                             g_test_get_filename (G_TEST_BUILT, "..", "network",
                                                  "test-network", NULL),
                             "--child", jmp_test_host_get_address (f->host), NULL);
@@ -281,7 +281,7 @@ child_main (const gchar *address)
   driver = jmp_client_get_driver (client, "echo", &error);
   if (driver == NULL)
     g_error ("%s", error->message);
-  echo = jmp_driver_proxy_get_network (driver);
+  echo = g_object_ref (jmp_driver_proxy_get_network (driver));
   for (guint i = 0; i < 20; i++)
     {
       GSocket *socket = jmp_network_proxy_connect_socket_sync (echo, NULL, &error);
