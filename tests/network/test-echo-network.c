@@ -235,10 +235,10 @@ test_client_killed (Fixture *f, gconstpointer data)
   g_autoptr(GDataInputStream) out = NULL;
   g_autofree gchar *line = NULL;
 
-  child = jmp_test_spawn (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
-                            g_test_get_filename (G_TEST_BUILT, "..", "network",
-                                                 "test-network", NULL),
-                            "--child", jmp_test_host_get_address (f->host), NULL);
+  g_autofree gchar *self_exe = g_file_read_link ("/proc/self/exe", NULL);
+
+  child = jmp_test_spawn (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, self_exe,
+                          "--child", jmp_test_host_get_address (f->host), NULL);
   g_assert_no_error (error);
   out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (child));
   line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
