@@ -261,12 +261,26 @@ jmp_driver_object_get_driver (JmpDriverObject *self)
  * @parent_uuid: its parent's uuid in the new tree
  *
  * Returns: %TRUE if @self already represents @driver where it now stands,
- *   so a reload leaves the object alone
+ *   so a reload leaves the object alone (then it follows @driver)
  */
 gboolean
 jmp_driver_object_matches (JmpDriverObject *self,
                            JmpDriver       *driver,
                            const gchar     *parent_uuid)
 {
-  return self->driver == driver && g_strcmp0 (self->parent_uuid, parent_uuid) == 0;
+  if (g_strcmp0 (self->parent_uuid, parent_uuid) != 0)
+    return FALSE;
+  if (self->driver == driver)
+    return TRUE;
+  /* a reload rebuilds Composites; an unchanged one keeps its uuid, and it
+   * has no capability, so its object may stand for the new instance */
+  if (JMP_IS_COMPOSITE (self->driver) && JMP_IS_COMPOSITE (driver) &&
+      g_strcmp0 (jmp_driver_get_uuid (self->driver), jmp_driver_get_uuid (driver)) == 0 &&
+      g_strcmp0 (jmp_driver_get_description (self->driver),
+                 jmp_driver_get_description (driver)) == 0)
+    {
+      g_set_object (&self->driver, driver);
+      return TRUE;
+    }
+  return FALSE;
 }

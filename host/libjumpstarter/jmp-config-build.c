@@ -154,6 +154,7 @@ jmp_config_build_new_driver (JmpConfigBuild  *b,
                              JmpConfigEntry  *entry,
                              GType            type,
                              const gchar     *type_name,
+                             const gchar     *keep_uuid,
                              GError         **error)
 {
   JsonObject *config = jmp_config_entry_get_config (entry);
@@ -228,6 +229,15 @@ jmp_config_build_new_driver (JmpConfigBuild  *b,
       n++;
     }
 
+  /* a rebuilt Composite keeps its identity, so that its D-Bus object and
+   * its children's ParentUuid do not change on a reload */
+  if (ok && keep_uuid != NULL && !g_strv_contains ((const gchar * const *) names, "uuid"))
+    {
+      names[n] = "uuid";
+      g_value_init (&values[n], G_TYPE_STRING);
+      g_value_set_string (&values[n], keep_uuid);
+      n++;
+    }
   if (ok)
     driver = JMP_DRIVER (g_object_new_with_properties (type, n, names, values));
   for (guint i = 0; i < n; i++)
@@ -246,6 +256,17 @@ jmp_config_build_new_driver (JmpConfigBuild  *b,
   g_object_set_qdata_full (G_OBJECT (driver), jmp_config_entry_qdata_quark (),
                            g_object_ref (entry), g_object_unref);
   return driver;
+}
+
+static gboolean
+jmp_config_build_same_composite (JmpConfigEntry *entry, JmpDriver *previous)
+{
+  JmpConfigEntry *was;
+
+  if (previous == NULL || !JMP_IS_COMPOSITE (previous))
+    return FALSE;
+  was = g_object_get_qdata (G_OBJECT (previous), jmp_config_entry_qdata_quark ());
+  return was != NULL && jmp_config_entry_equal (was, entry);
 }
 
 /* The running driver at the same path is kept if nothing it was made from
@@ -309,7 +330,11 @@ jmp_config_build_create (JmpConfigBuild  *b,
           continue;
         }
 
-      driver = jmp_config_build_new_driver (b, entry, type, type_name, error);
+      driver = jmp_config_build_new_driver (b, entry, type, type_name,
+                                            may_reuse && type == JMP_TYPE_COMPOSITE &&
+                                            jmp_config_build_same_composite (entry, previous) ?
+                                              jmp_driver_get_uuid (previous) : NULL,
+                                            error);
       if (driver == NULL)
         return FALSE;
       g_hash_table_insert (b->drivers, entry, driver);

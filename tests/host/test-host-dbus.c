@@ -606,6 +606,51 @@ test_reload (void)
   jmp_test_rmdir (dir);
 }
 
+/* Unchanged groups keep their identity: a reload that only adds a driver
+ * moves nothing else on the bus. */
+static void
+test_reload_keeps_groups (void)
+{
+  g_autofree gchar *dir = jmp_test_mkdtemp ();
+  g_autofree gchar *config = jmp_test_write_file (dir, "tree.yaml", tree_yaml);
+  g_autoptr(JmpTestHost) host = jmp_test_host_new (config, NULL);
+  g_autoptr(GDBusConnection) connection = connect_peer (jmp_test_host_get_address (host));
+  g_autoptr(GHashTable) before = get_managed_objects (connection, NULL);
+  g_autoptr(GHashTable) after = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *grown = g_strconcat (tree_yaml, "  extra: {type: EchoNetwork}\n", NULL);
+  const gchar *paths[] = { HOST_PATH "/driver/echo", HOST_PATH "/driver/harness",
+                           HOST_PATH "/driver/harness/probe_2d1", HOST_PATH "/driver/alias" };
+  SignalCount count = { 0, 0 };
+  guint sub;
+
+  sub = g_dbus_connection_signal_subscribe (connection, NULL,
+                                            "org.freedesktop.DBus.ObjectManager",
+                                            NULL, HOST_PATH, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
+                                            object_manager_signal_cb, &count, NULL);
+  g_free (jmp_test_write_file (dir, "tree.yaml", grown));
+  call_reload (connection, &error);
+  g_assert_no_error (error);
+  while (count.added < 1)
+    g_main_context_iteration (NULL, TRUE);
+  /* a round trip, so any late signal would have arrived */
+  after = get_managed_objects (connection, NULL);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpuint (count.added, ==, 1);
+  g_assert_cmpuint (count.removed, ==, 0);
+  g_assert_cmpuint (g_hash_table_size (after), ==, 5);
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      g_autofree gchar *was = object_prop_string (before, paths[i], "Uuid");
+      g_autofree gchar *now = object_prop_string (after, paths[i], "Uuid");
+      g_assert_cmpstr (was, ==, now);
+    }
+  g_dbus_connection_signal_unsubscribe (connection, sub);
+  jmp_test_host_stop (host);
+  jmp_test_rmdir (dir);
+}
+
 static void
 assert_start_fails (const gchar *config, const gchar *expected)
 {
@@ -734,6 +779,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/host/bad-calls", test_bad_calls);
   g_test_add_func ("/host/list-plugins", test_list_plugins);
   g_test_add_func ("/host/reload", test_reload);
+  g_test_add_func ("/host/reload-keeps-groups", test_reload_keeps_groups);
   g_test_add_func ("/host/start-failures", test_start_failures);
   g_test_add_func ("/host/bad-arguments", test_bad_arguments);
   g_test_add_func ("/host/inspect", test_inspect);
