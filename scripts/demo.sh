@@ -19,7 +19,7 @@ if [ -z "${DBUS_SESSION_BUS_ADDRESS:-}" ] && [ -z "${IN_PRIVATE_BUS:-}" ]; then
   exec env IN_PRIVATE_BUS=1 dbus-run-session -- bash "$0" --no-setup "$@"
 fi
 
-jumpstarter-host --print-address &
+jumpstarter-host &
 host=$!
 trap 'kill -TERM $host 2>/dev/null; wait $host' EXIT INT TERM
 
