@@ -580,6 +580,48 @@ test_tcp_localhost (void)
   assert_echo_half_close (socket, 4096);
 }
 
+/* Every address a name resolves to is tried in turn: with a server on only
+ * the last of them, the first attempts are refused and the driver goes on.
+ * GLib resolves `localhost` to ::1 and 127.0.0.1 without a lookup. */
+static void
+test_tcp_fallback (void)
+{
+  g_autoptr(GResolver) resolver = g_resolver_get_default ();
+  g_autoptr(GError) error = NULL;
+  GList *addresses = g_resolver_lookup_by_name (resolver, "localhost", NULL, &error);
+  g_autofree gchar *last = NULL;
+  g_autoptr(EchoServer) server = NULL;
+  g_autofree gchar *yaml = NULL;
+  g_autoptr(Bench) bench = NULL;
+  g_autoptr(JmpNetworkProxy) tcp = NULL;
+  g_autoptr(GSocket) socket = NULL;
+  const gchar *hosts[] = { NULL, NULL };
+
+  g_assert_no_error (error);
+  if (g_list_length (addresses) < 2)
+    {
+      g_resolver_free_addresses (addresses);
+      g_test_skip ("localhost resolves to one address here: nothing to fall back to");
+      return;
+    }
+  last = g_inet_address_to_string (g_list_last (addresses)->data);
+  g_test_message ("localhost resolves to %u addresses, listening on the last: %s",
+                  g_list_length (addresses), last);
+  g_resolver_free_addresses (addresses);
+
+  hosts[0] = last;
+  server = echo_server_new_tcp (hosts, &error);
+  g_assert_no_error (error);
+  yaml = g_strdup_printf ("export:\n"
+                          "  local: {type: TcpNetwork, config: {host: localhost, port: %u}}\n",
+                          server->port);
+  bench = bench_new (yaml);
+  tcp = bench_get_network (bench, "local");
+  socket = open_socket (tcp);
+  assert_peer (socket, last, server->port);
+  assert_echo_half_close (socket, 4096);
+}
+
 /* shutdown(SHUT_WR) on the client's end reaches the server as EOF, and the
  * reply still flows back in full; meanwhile the host holds nothing of the
  * stream, not even a descriptor */
@@ -1147,6 +1189,89 @@ test_bad_config (void)
   jmp_test_rmdir (dir);
 }
 
+/* ------------------------------------------------------------------------ */
+/* The plugin's types, as `jmp inspect` and the config loader see them */
+
+static void
+assert_int_key (GObjectClass *klass, const gchar *name, gint64 min, gint64 max)
+{
+  GParamSpec *pspec = g_object_class_find_property (klass, name);
+
+  g_assert_nonnull (pspec);
+  g_assert_true ((pspec->flags & G_PARAM_READWRITE) == G_PARAM_READWRITE);
+  g_assert_nonnull (g_param_spec_get_blurb (pspec));
+  if (G_IS_PARAM_SPEC_INT (pspec))
+    {
+      g_assert_cmpint (G_PARAM_SPEC_INT (pspec)->minimum, ==, min);
+      g_assert_cmpint (G_PARAM_SPEC_INT (pspec)->maximum, ==, max);
+    }
+  else
+    {
+      g_assert_true (G_IS_PARAM_SPEC_UINT (pspec));
+      g_assert_cmpint (G_PARAM_SPEC_UINT (pspec)->minimum, ==, min);
+      g_assert_cmpint (G_PARAM_SPEC_UINT (pspec)->maximum, ==, max);
+    }
+}
+
+static void
+test_registry (void)
+{
+  static const struct {
+    const gchar *name;
+    const gchar *keys[5];
+  } types[] = {
+    { "TcpNetwork", { "host", "port", "enable-address", "connect-timeout", NULL } },
+    { "UdpNetwork", { "host", "port", "enable-address", "connect-timeout", NULL } },
+    { "UnixNetwork", { "path", NULL } },
+    { "VsockNetwork", { "cid", "port", "connect-timeout", NULL } },
+    { "EchoNetwork", { NULL } },
+  };
+  g_autoptr(JmpRegistry) registry = jmp_registry_new ();
+  g_auto(GStrv) dirs = g_strsplit (g_getenv ("JUMPSTARTER_PLUGIN_PATH"), ":", -1);
+  g_autoptr(GTypeClass) tcp_class = NULL;
+  g_autoptr(GTypeClass) vsock_class = NULL;
+  GParamSpec *pspec;
+
+  for (guint i = 0; dirs[i] != NULL; i++)
+    jmp_registry_load_dir (registry, dirs[i]);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (types); i++)
+    {
+      g_autofree gchar *alias = g_strconcat ("jumpstarter_driver_network.driver.",
+                                             types[i].name, NULL);
+      GType type = jmp_registry_lookup (registry, types[i].name);
+      g_autoptr(GTypeClass) klass = NULL;
+
+      g_assert_true (type != G_TYPE_INVALID);
+      g_assert_true (g_type_is_a (type, JMP_TYPE_NETWORK));
+      g_assert_cmpstr (jmp_registry_get_type_name (registry, type), ==, types[i].name);
+      /* Jumpstarter's class path names the same type */
+      g_assert_true (jmp_registry_lookup (registry, alias) == type);
+
+      klass = g_type_class_ref (type);
+      for (guint k = 0; types[i].keys[k] != NULL; k++)
+        {
+          pspec = g_object_class_find_property (G_OBJECT_CLASS (klass), types[i].keys[k]);
+          if (pspec == NULL)
+            g_error ("%s has no config key %s", types[i].name, types[i].keys[k]);
+          g_assert_nonnull (g_param_spec_get_blurb (pspec));
+        }
+    }
+
+  tcp_class = g_type_class_ref (jmp_registry_lookup (registry, "TcpNetwork"));
+  assert_int_key (G_OBJECT_CLASS (tcp_class), "port", 1, 65535);
+  pspec = g_object_class_find_property (G_OBJECT_CLASS (tcp_class), "enable-address");
+  g_assert_true (g_value_get_boolean (g_param_spec_get_default_value (pspec)));
+  pspec = g_object_class_find_property (G_OBJECT_CLASS (tcp_class), "connect-timeout");
+  g_assert_cmpfloat (G_PARAM_SPEC_DOUBLE (pspec)->minimum, ==, 0.1);
+  g_assert_cmpfloat (G_PARAM_SPEC_DOUBLE (pspec)->maximum, ==, 3600);
+  g_assert_cmpfloat (G_PARAM_SPEC_DOUBLE (pspec)->default_value, ==, 10);
+
+  vsock_class = g_type_class_ref (jmp_registry_lookup (registry, "VsockNetwork"));
+  assert_int_key (G_OBJECT_CLASS (vsock_class), "cid", 0, G_MAXUINT32);
+  assert_int_key (G_OBJECT_CLASS (vsock_class), "port", 0, G_MAXUINT32);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1160,6 +1285,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/network-drivers/tcp/ipv4", test_tcp_ipv4);
   g_test_add_func ("/network-drivers/tcp/ipv6", test_tcp_ipv6);
   g_test_add_func ("/network-drivers/tcp/localhost", test_tcp_localhost);
+  g_test_add_func ("/network-drivers/tcp/fallback", test_tcp_fallback);
   g_test_add_func ("/network-drivers/tcp/half-close", test_tcp_half_close);
   g_test_add_func ("/network-drivers/udp/datagrams", test_udp_datagrams);
   g_test_add_func ("/network-drivers/unix/stream", test_unix_stream);
@@ -1167,5 +1293,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/network-drivers/address", test_address);
   g_test_add_func ("/network-drivers/errors", test_errors);
   g_test_add_func ("/network-drivers/bad-config", test_bad_config);
+  g_test_add_func ("/network-drivers/registry", test_registry);
   return g_test_run ();
 }
