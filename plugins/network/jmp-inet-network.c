@@ -46,6 +46,7 @@ static GParamSpec *props[N_PROPS];
 
 typedef struct {
   JmpNetworkDeadline *deadline;
+  gchar              *host;
   gchar              *target;  /* host:port, for messages */
 } JmpInetCall;
 
@@ -53,6 +54,7 @@ static void
 jmp_inet_call_free (JmpInetCall *call)
 {
   jmp_network_deadline_free (call->deadline);
+  g_free (call->host);
   g_free (call->target);
   g_free (call);
 }
@@ -64,6 +66,7 @@ jmp_inet_call_new (JmpInetNetwork *self, GCancellable *cancellable)
   JmpInetCall *call = g_new0 (JmpInetCall, 1);
 
   call->deadline = jmp_network_deadline_new (priv->connect_timeout, cancellable);
+  call->host = g_strdup (priv->host);
   call->target = jmp_network_format_host_port (priv->host, priv->port);
   return call;
 }
@@ -80,7 +83,7 @@ jmp_inet_call_take_error (JmpInetCall *call, GError *error, gboolean resolving)
     {
       if (g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return g_steal_pointer (&cause);
-      return resolving ? jmp_network_resolve_error (cause, call->target)
+      return resolving ? jmp_network_resolve_error (cause, call->host)
                        : jmp_network_connect_error (cause, call->target);
     }
   if (!resolving)
@@ -88,8 +91,8 @@ jmp_inet_call_take_error (JmpInetCall *call, GError *error, gboolean resolving)
                                         jmp_network_deadline_get_seconds (call->deadline));
   seconds = jmp_network_format_seconds (jmp_network_deadline_get_seconds (call->deadline));
   return g_error_new (JMP_ERROR, JMP_ERROR_TIMED_OUT,
-                      /* TRANSLATORS: e.g. resolving example.com:22 timed out after 10 s */
-                      _("resolving %s timed out after %s s"), call->target, seconds);
+                      /* TRANSLATORS: e.g. resolving example.com timed out after 10 s */
+                      _("resolving %s timed out after %s s"), call->host, seconds);
 }
 
 static void
