@@ -45,7 +45,7 @@ enum {
 static GParamSpec *props[N_PROPS];
 
 typedef struct {
-  JmpNetworkDeadline *deadline;
+  JmpNetDeadline *deadline;
   gchar              *host;
   gchar              *target;  /* host:port, for messages */
 } JmpInetCall;
@@ -53,7 +53,7 @@ typedef struct {
 static void
 jmp_inet_call_free (JmpInetCall *call)
 {
-  jmp_network_deadline_free (call->deadline);
+  jmp_net_deadline_free (call->deadline);
   g_free (call->host);
   g_free (call->target);
   g_free (call);
@@ -65,9 +65,9 @@ jmp_inet_call_new (JmpInetNetwork *self, GCancellable *cancellable)
   JmpInetNetworkPrivate *priv = GET_PRIVATE (self);
   JmpInetCall *call = g_new0 (JmpInetCall, 1);
 
-  call->deadline = jmp_network_deadline_new (priv->connect_timeout, cancellable);
+  call->deadline = jmp_net_deadline_new (priv->connect_timeout, cancellable);
   call->host = g_strdup (priv->host);
-  call->target = jmp_network_format_host_port (priv->host, priv->port);
+  call->target = jmp_net_format_host_port (priv->host, priv->port);
   return call;
 }
 
@@ -79,17 +79,17 @@ jmp_inet_call_take_error (JmpInetCall *call, GError *error, gboolean resolving)
   g_autoptr(GError) cause = error;
   g_autofree gchar *seconds = NULL;
 
-  if (!jmp_network_deadline_expired (call->deadline))
+  if (!jmp_net_deadline_expired (call->deadline))
     {
       if (g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return g_steal_pointer (&cause);
-      return resolving ? jmp_network_resolve_error (cause, call->host)
-                       : jmp_network_connect_error (cause, call->target);
+      return resolving ? jmp_net_resolve_error (cause, call->host)
+                       : jmp_net_connect_error (cause, call->target);
     }
   if (!resolving)
-    return jmp_network_timed_out_error (call->target,
-                                        jmp_network_deadline_get_seconds (call->deadline));
-  seconds = jmp_network_format_seconds (jmp_network_deadline_get_seconds (call->deadline));
+    return jmp_net_timed_out_error (call->target,
+                                    jmp_net_deadline_get_seconds (call->deadline));
+  seconds = jmp_net_format_seconds (jmp_net_deadline_get_seconds (call->deadline));
   return g_error_new (JMP_ERROR, JMP_ERROR_TIMED_OUT,
                       /* TRANSLATORS: e.g. resolving example.com timed out after 10 s */
                       _("resolving %s timed out after %s s"), call->host, seconds);
@@ -112,7 +112,7 @@ jmp_inet_network_connected_cb (GObject *source, GAsyncResult *res, gpointer user
       g_task_return_error (task, jmp_inet_call_take_error (call, error, FALSE));
       return;
     }
-  socket = jmp_network_socket_from_connection (connection, &error);
+  socket = jmp_net_socket_from_connection (connection, &error);
   if (socket == NULL)
     {
       g_task_return_error (task, error);
@@ -143,7 +143,7 @@ jmp_inet_network_connect_async (JmpNetwork          *network,
   GError *error = NULL;
 
   g_task_set_source_tag (task, jmp_inet_network_connect_async);
-  if (!jmp_network_check_started (JMP_DRIVER (self), &error))
+  if (!jmp_net_check_started (JMP_DRIVER (self), &error))
     {
       g_task_return_error (task, error);
       return;
@@ -159,7 +159,7 @@ jmp_inet_network_connect_async (JmpNetwork          *network,
   g_socket_client_set_enable_proxy (client, FALSE);
   connectable = g_network_address_new (priv->host, (guint16) priv->port);
   g_socket_client_connect_async (client, connectable,
-                                 jmp_network_deadline_get_cancellable (call->deadline),
+                                 jmp_net_deadline_get_cancellable (call->deadline),
                                  jmp_inet_network_connected_cb, g_steal_pointer (&task));
 }
 
@@ -193,7 +193,7 @@ jmp_inet_network_resolved_cb (GObject *source, GAsyncResult *res, gpointer user_
     }
   /* the first, as getaddrinfo() orders them */
   g_task_return_pointer (task,
-                         jmp_network_format_uri (JMP_INET_NETWORK_GET_CLASS (self)->scheme,
+                         jmp_net_format_uri (JMP_INET_NETWORK_GET_CLASS (self)->scheme,
                                                  addresses->data, (guint) priv->port),
                          g_free);
   g_resolver_free_addresses (addresses);
@@ -213,7 +213,7 @@ jmp_inet_network_get_address_async (JmpNetwork          *network,
   GError *error = NULL;
 
   g_task_set_source_tag (task, jmp_inet_network_get_address_async);
-  if (!jmp_network_check_started (JMP_DRIVER (self), &error))
+  if (!jmp_net_check_started (JMP_DRIVER (self), &error))
     {
       g_task_return_error (task, error);
       return;
@@ -232,7 +232,7 @@ jmp_inet_network_get_address_async (JmpNetwork          *network,
   /* an address literal comes back at once, without a lookup */
   resolver = g_resolver_get_default ();
   g_resolver_lookup_by_name_async (resolver, priv->host,
-                                   jmp_network_deadline_get_cancellable (call->deadline),
+                                   jmp_net_deadline_get_cancellable (call->deadline),
                                    jmp_inet_network_resolved_cb, g_steal_pointer (&task));
 }
 
@@ -259,8 +259,8 @@ jmp_inet_network_start (JmpDriver *driver, GError **error)
 {
   JmpInetNetworkPrivate *priv = GET_PRIVATE (driver);
 
-  return jmp_network_check_required (priv->host != NULL && *priv->host != '\0', "host", error) &&
-         jmp_network_check_required (priv->port_set, "port", error);
+  return jmp_net_check_required (priv->host != NULL && *priv->host != '\0', "host", error) &&
+         jmp_net_check_required (priv->port_set, "port", error);
 }
 
 const gchar *
@@ -427,8 +427,8 @@ jmp_inet_network_class_init (JmpInetNetworkClass *klass)
     g_param_spec_double ("connect-timeout", "Connect timeout",
                          _("Seconds a connection attempt may take, name resolution and every "
                            "address of the host included; then it fails as timed out"),
-                         JMP_NETWORK_CONNECT_TIMEOUT_MIN, JMP_NETWORK_CONNECT_TIMEOUT_MAX,
-                         JMP_NETWORK_CONNECT_TIMEOUT_DEFAULT,
+                         JMP_NET_CONNECT_TIMEOUT_MIN, JMP_NET_CONNECT_TIMEOUT_MAX,
+                         JMP_NET_CONNECT_TIMEOUT_DEFAULT,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, props);
@@ -441,5 +441,5 @@ jmp_inet_network_init (JmpInetNetwork *self)
 
   priv->port = 1;
   priv->enable_address = TRUE;
-  priv->connect_timeout = JMP_NETWORK_CONNECT_TIMEOUT_DEFAULT;
+  priv->connect_timeout = JMP_NET_CONNECT_TIMEOUT_DEFAULT;
 }

@@ -15,14 +15,14 @@
 #include "jmp-network-util.h"
 
 /**
- * jmp_network_format_host_port:
+ * jmp_net_format_host_port:
  * @host: a host name or address literal
  * @port: a port
  *
  * Returns: `host:port`, with an IPv6 literal in brackets (`[::1]:22`)
  */
 gchar *
-jmp_network_format_host_port (const gchar *host, guint port)
+jmp_net_format_host_port (const gchar *host, guint port)
 {
   if (host != NULL && strchr (host, ':') != NULL)
     return g_strdup_printf ("[%s]:%u", host, port);
@@ -30,7 +30,7 @@ jmp_network_format_host_port (const gchar *host, guint port)
 }
 
 /**
- * jmp_network_format_uri:
+ * jmp_net_format_uri:
  * @scheme: "tcp" or "udp"
  * @address: the resolved address
  * @port: a port
@@ -38,17 +38,17 @@ jmp_network_format_host_port (const gchar *host, guint port)
  * Returns: e.g. `tcp://192.0.2.1:22` or `tcp://[2001:db8::1]:443`
  */
 gchar *
-jmp_network_format_uri (const gchar *scheme, GInetAddress *address, guint port)
+jmp_net_format_uri (const gchar *scheme, GInetAddress *address, guint port)
 {
   g_autofree gchar *host = g_inet_address_to_string (address);
-  g_autofree gchar *host_port = jmp_network_format_host_port (host, port);
+  g_autofree gchar *host_port = jmp_net_format_host_port (host, port);
 
   return g_strdup_printf ("%s://%s", scheme, host_port);
 }
 
 /* Seconds as a config file would write them, whatever the locale. */
 gchar *
-jmp_network_format_seconds (gdouble seconds)
+jmp_net_format_seconds (gdouble seconds)
 {
   gchar buffer[G_ASCII_DTOSTR_BUF_SIZE];
 
@@ -56,7 +56,7 @@ jmp_network_format_seconds (gdouble seconds)
 }
 
 /**
- * jmp_network_socket_from_connection:
+ * jmp_net_socket_from_connection:
  * @connection: a connected #GSocketConnection
  * @error: return location for a #GError
  *
@@ -66,7 +66,7 @@ jmp_network_format_seconds (gdouble seconds)
  * Returns: (transfer full): a new #GSocket on a dup of the connection's fd
  */
 GSocket *
-jmp_network_socket_from_connection (GSocketConnection *connection, GError **error)
+jmp_net_socket_from_connection (GSocketConnection *connection, GError **error)
 {
   GSocket *socket = g_socket_connection_get_socket (connection);
   GSocket *ours;
@@ -88,7 +88,7 @@ jmp_network_socket_from_connection (GSocketConnection *connection, GError **erro
 
 /* The cause in a few words; GIO's own messages repeat the address. */
 static const gchar *
-jmp_network_describe_cause (const GError *error)
+jmp_net_describe_cause (const GError *error)
 {
   if (error->domain == G_RESOLVER_ERROR)
     {
@@ -126,7 +126,7 @@ jmp_network_describe_cause (const GError *error)
 }
 
 /**
- * jmp_network_connect_error:
+ * jmp_net_connect_error:
  * @error: what GIO or the resolver said
  * @target: `host:port`, a path or a vsock address, for the message
  *
@@ -134,43 +134,43 @@ jmp_network_describe_cause (const GError *error)
  *   a refusal, an unreachable or unknown host and a time-out apart
  */
 GError *
-jmp_network_connect_error (const GError *error, const gchar *target)
+jmp_net_connect_error (const GError *error, const gchar *target)
 {
   g_autoptr(GError) mapped = g_error_copy (error);
 
   jmp_error_convert (&mapped);
   return g_error_new (JMP_ERROR, mapped->code, _("cannot connect to %s: %s"),
-                      target, jmp_network_describe_cause (error));
+                      target, jmp_net_describe_cause (error));
 }
 
 /**
- * jmp_network_resolve_error:
+ * jmp_net_resolve_error:
  * @error: what the resolver said
  * @host: the host name
  *
  * Returns: (transfer full): a %JMP_ERROR naming @host
  */
 GError *
-jmp_network_resolve_error (const GError *error, const gchar *host)
+jmp_net_resolve_error (const GError *error, const gchar *host)
 {
   g_autoptr(GError) mapped = g_error_copy (error);
 
   jmp_error_convert (&mapped);
   return g_error_new (JMP_ERROR, mapped->code, _("cannot resolve %s: %s"),
-                      host, jmp_network_describe_cause (error));
+                      host, jmp_net_describe_cause (error));
 }
 
 /**
- * jmp_network_timed_out_error:
+ * jmp_net_timed_out_error:
  * @target: what was being reached
  * @seconds: the bound that passed
  *
  * Returns: (transfer full): %JMP_ERROR_TIMED_OUT
  */
 GError *
-jmp_network_timed_out_error (const gchar *target, gdouble seconds)
+jmp_net_timed_out_error (const gchar *target, gdouble seconds)
 {
-  g_autofree gchar *text = jmp_network_format_seconds (seconds);
+  g_autofree gchar *text = jmp_net_format_seconds (seconds);
 
   return g_error_new (JMP_ERROR, JMP_ERROR_TIMED_OUT,
                       /* TRANSLATORS: e.g. connecting to 192.0.2.1:22 timed out after 10 s */
@@ -178,7 +178,7 @@ jmp_network_timed_out_error (const gchar *target, gdouble seconds)
 }
 
 gboolean
-jmp_network_check_started (JmpDriver *driver, GError **error)
+jmp_net_check_started (JmpDriver *driver, GError **error)
 {
   if (jmp_driver_is_started (driver))
     return TRUE;
@@ -189,7 +189,7 @@ jmp_network_check_started (JmpDriver *driver, GError **error)
 
 /* @key as a config file spells it, e.g. "host" */
 gboolean
-jmp_network_check_required (gboolean is_set, const gchar *key, GError **error)
+jmp_net_check_required (gboolean is_set, const gchar *key, GError **error)
 {
   if (is_set)
     return TRUE;
@@ -198,7 +198,7 @@ jmp_network_check_required (gboolean is_set, const gchar *key, GError **error)
   return FALSE;
 }
 
-struct _JmpNetworkDeadline
+struct _JmpNetDeadline
 {
   GCancellable *cancellable;  /* ours, handed to the operation */
   GCancellable *parent;       /* the caller's, if any */
@@ -209,9 +209,9 @@ struct _JmpNetworkDeadline
 };
 
 static gboolean
-jmp_network_deadline_expired_cb (gpointer user_data)
+jmp_net_deadline_expired_cb (gpointer user_data)
 {
-  JmpNetworkDeadline *self = user_data;
+  JmpNetDeadline *self = user_data;
 
   self->expired = TRUE;
   g_cancellable_cancel (self->cancellable);
@@ -220,23 +220,23 @@ jmp_network_deadline_expired_cb (gpointer user_data)
 }
 
 static void
-jmp_network_deadline_parent_cancelled_cb (GCancellable *parent, gpointer user_data)
+jmp_net_deadline_parent_cancelled_cb (GCancellable *parent, gpointer user_data)
 {
   g_cancellable_cancel (G_CANCELLABLE (user_data));
 }
 
 /**
- * jmp_network_deadline_new:
+ * jmp_net_deadline_new:
  * @seconds: the bound
  * @cancellable: (nullable): the caller's cancellable
  *
  * Returns: (transfer full): a running deadline; free it when the operation
  *   is over, which stops its timer
  */
-JmpNetworkDeadline *
-jmp_network_deadline_new (gdouble seconds, GCancellable *cancellable)
+JmpNetDeadline *
+jmp_net_deadline_new (gdouble seconds, GCancellable *cancellable)
 {
-  JmpNetworkDeadline *self = g_new0 (JmpNetworkDeadline, 1);
+  JmpNetDeadline *self = g_new0 (JmpNetDeadline, 1);
   g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
   guint ms = (guint) ceil (CLAMP (seconds, 0.001, G_MAXUINT / 1000.0) * 1000.0);
 
@@ -246,38 +246,38 @@ jmp_network_deadline_new (gdouble seconds, GCancellable *cancellable)
     {
       self->parent = g_object_ref (cancellable);
       self->parent_id = g_cancellable_connect (cancellable,
-                                               G_CALLBACK (jmp_network_deadline_parent_cancelled_cb),
+                                               G_CALLBACK (jmp_net_deadline_parent_cancelled_cb),
                                                g_object_ref (self->cancellable),
                                                g_object_unref);
     }
   self->timeout = g_timeout_source_new (ms);
   g_source_set_static_name (self->timeout, "[jmp-network] connect deadline");
-  g_source_set_callback (self->timeout, jmp_network_deadline_expired_cb, self, NULL);
+  g_source_set_callback (self->timeout, jmp_net_deadline_expired_cb, self, NULL);
   g_source_attach (self->timeout, context);
   return self;
 }
 
 GCancellable *
-jmp_network_deadline_get_cancellable (JmpNetworkDeadline *self)
+jmp_net_deadline_get_cancellable (JmpNetDeadline *self)
 {
   return self->cancellable;
 }
 
 /* TRUE if the bound passed (rather than the caller cancelling) */
 gboolean
-jmp_network_deadline_expired (JmpNetworkDeadline *self)
+jmp_net_deadline_expired (JmpNetDeadline *self)
 {
   return self->expired;
 }
 
 gdouble
-jmp_network_deadline_get_seconds (JmpNetworkDeadline *self)
+jmp_net_deadline_get_seconds (JmpNetDeadline *self)
 {
   return self->seconds;
 }
 
 void
-jmp_network_deadline_free (JmpNetworkDeadline *self)
+jmp_net_deadline_free (JmpNetDeadline *self)
 {
   if (self == NULL)
     return;

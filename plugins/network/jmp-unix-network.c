@@ -58,11 +58,11 @@ jmp_unix_network_connected_cb (GObject *source, GAsyncResult *res, gpointer user
           return;
         }
       target = g_filename_display_name (self->path);
-      g_task_return_error (task, jmp_network_connect_error (error, target));
+      g_task_return_error (task, jmp_net_connect_error (error, target));
       g_error_free (error);
       return;
     }
-  socket = jmp_network_socket_from_connection (connection, &error);
+  socket = jmp_net_socket_from_connection (connection, &error);
   if (socket == NULL)
     {
       g_task_return_error (task, error);
@@ -84,7 +84,7 @@ jmp_unix_network_connect_async (JmpNetwork          *network,
   GError *error = NULL;
 
   g_task_set_source_tag (task, jmp_unix_network_connect_async);
-  if (!jmp_network_check_started (JMP_DRIVER (self), &error))
+  if (!jmp_net_check_started (JMP_DRIVER (self), &error))
     {
       g_task_return_error (task, error);
       return;
@@ -122,7 +122,7 @@ jmp_unix_network_start (JmpDriver *driver, GError **error)
   JmpUnixNetwork *self = JMP_UNIX_NETWORK (driver);
   struct sockaddr_un sun;
 
-  if (!jmp_network_check_required (self->path != NULL && *self->path != '\0', "path", error))
+  if (!jmp_net_check_required (self->path != NULL && *self->path != '\0', "path", error))
     return FALSE;
   if (strlen (self->path) >= sizeof sun.sun_path)
     {

@@ -146,7 +146,7 @@ jmp_vsock_wait_connected (gint           fd,
     return FALSE;
   if (r == 0)
     {
-      g_propagate_error (error, jmp_network_timed_out_error (call->target, call->timeout));
+      g_propagate_error (error, jmp_net_timed_out_error (call->target, call->timeout));
       return FALSE;
     }
   if (getsockopt (fd, SOL_SOCKET, SO_ERROR, &errsv, &len) < 0)
@@ -154,7 +154,7 @@ jmp_vsock_wait_connected (gint           fd,
   if (errsv != 0)
     {
       if (errsv == ETIMEDOUT)
-        g_propagate_error (error, jmp_network_timed_out_error (call->target, call->timeout));
+        g_propagate_error (error, jmp_net_timed_out_error (call->target, call->timeout));
       else
         jmp_vsock_set_errno_error (error, call->target, errsv);
       return FALSE;
@@ -261,7 +261,7 @@ jmp_vsock_network_connect_async (JmpNetwork          *network,
   GError *error = NULL;
 
   g_task_set_source_tag (task, jmp_vsock_network_connect_async);
-  if (!jmp_network_check_started (JMP_DRIVER (self), &error))
+  if (!jmp_net_check_started (JMP_DRIVER (self), &error))
     {
       g_task_return_error (task, error);
       return;
@@ -298,8 +298,8 @@ jmp_vsock_network_start (JmpDriver *driver, GError **error)
 {
   JmpVsockNetwork *self = JMP_VSOCK_NETWORK (driver);
 
-  return jmp_network_check_required (self->cid_set, "cid", error) &&
-         jmp_network_check_required (self->port_set, "port", error);
+  return jmp_net_check_required (self->cid_set, "cid", error) &&
+         jmp_net_check_required (self->port_set, "port", error);
 }
 
 static GHashTable *
@@ -414,8 +414,8 @@ jmp_vsock_network_class_init (JmpVsockNetworkClass *klass)
   props[PROP_CONNECT_TIMEOUT] =
     g_param_spec_double ("connect-timeout", "Connect timeout",
                          _("Seconds a connection attempt may take; then it fails as timed out"),
-                         JMP_NETWORK_CONNECT_TIMEOUT_MIN, JMP_NETWORK_CONNECT_TIMEOUT_MAX,
-                         JMP_NETWORK_CONNECT_TIMEOUT_DEFAULT,
+                         JMP_NET_CONNECT_TIMEOUT_MIN, JMP_NET_CONNECT_TIMEOUT_MAX,
+                         JMP_NET_CONNECT_TIMEOUT_DEFAULT,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, props);
@@ -424,5 +424,5 @@ jmp_vsock_network_class_init (JmpVsockNetworkClass *klass)
 static void
 jmp_vsock_network_init (JmpVsockNetwork *self)
 {
-  self->connect_timeout = JMP_NETWORK_CONNECT_TIMEOUT_DEFAULT;
+  self->connect_timeout = JMP_NET_CONNECT_TIMEOUT_DEFAULT;
 }
