@@ -260,6 +260,10 @@ jmp_export_new (JmpHost *host, GDBusConnection *connection, GError **error)
                     G_CALLBACK (jmp_export_handle_reload), self);
   g_signal_connect (self->host_iface, "handle-list-plugins",
                     G_CALLBACK (jmp_export_handle_list_plugins), self);
+  /* the properties are set before export, and their change notification
+   * dropped: a new peer's first message must be the reply to its Hello */
+  jmp_export_sync_host (self);
+  g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (self->host_iface));
   if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->host_iface),
                                          connection, JMP_HOST_OBJECT_PATH, error))
     return NULL;

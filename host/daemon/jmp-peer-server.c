@@ -12,6 +12,7 @@
 #include <glib/gstdio.h>
 
 #include "jmp-export.h"
+#include "jmp-peer-bus.h"
 #include "jmp-peer-server.h"
 
 /*
@@ -28,6 +29,7 @@ struct _JmpPeerServer
   GDBusAuthObserver *observer;
   GHashTable      *exports;  /* GDBusConnection → JmpExport */
   gchar           *socket_path;
+  guint            n_served;
 };
 
 G_DEFINE_FINAL_TYPE (JmpPeerServer, jmp_peer_server, G_TYPE_OBJECT)
@@ -84,8 +86,10 @@ jmp_peer_server_new_connection_cb (GDBusServer     *server,
   JmpExport *export;
 
   export = jmp_export_new (self->host, connection, &error);
-  if (export == NULL)
+  if (export == NULL ||
+      jmp_peer_bus_register (connection, JMP_HOST_BUS_NAME, ++self->n_served, &error) == 0)
     {
+      g_clear_object (&export);
       g_warning ("cannot serve a new peer: %s", error->message);
       return FALSE;
     }

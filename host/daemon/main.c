@@ -16,8 +16,6 @@
 #include "jmp-host.h"
 #include "jmp-peer-server.h"
 
-#define JMP_HOST_BUS_NAME "dev.jumpstarter.Host1"
-
 typedef struct {
   GMainLoop     *loop;
   JmpHost       *host;

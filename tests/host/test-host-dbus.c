@@ -380,6 +380,49 @@ test_peer_stale_socket (void)
   jmp_test_rmdir (dir);
 }
 
+/* gdbus and busctl take any address for a bus: the peer-to-peer host
+ * answers their Hello and bus calls, so they work against it too */
+static void
+test_peer_bus_tools (void)
+{
+  g_autofree gchar *dir = jmp_test_mkdtemp ();
+  g_autofree gchar *config = jmp_test_write_file (dir, "tree.yaml", tree_yaml);
+  g_autoptr(JmpTestHost) host = jmp_test_host_new (config, NULL);
+  g_autoptr(GSubprocess) p = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+  g_autofree gchar *busctl_address = g_strdup_printf ("--address=%s",
+                                                      jmp_test_host_get_address (host));
+
+  p = jmp_test_spawn (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
+                      "gdbus", "introspect", "--address", jmp_test_host_get_address (host),
+                      "--dest", "dev.jumpstarter.Host1", "--object-path",
+                      HOST_PATH "/driver/harness/probe_2d1", NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (p, NULL, NULL, &out, &err, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_subprocess_get_exit_status (p), ==, 0);
+  g_assert_nonnull (strstr (out, "interface dev.jumpstarter.Network1"));
+  g_assert_nonnull (strstr (out, "readonly s Path = 'harness.probe-1'"));
+  g_clear_object (&p);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  p = jmp_test_spawn (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
+                      "busctl", busctl_address, "get-property", "dev.jumpstarter.Host1",
+                      HOST_PATH, "dev.jumpstarter.Host1", "ExporterName", NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (p, NULL, NULL, &out, &err, &error);
+  g_assert_no_error (error);
+  if (g_subprocess_get_exit_status (p) != 0)
+    g_error ("busctl failed: %s", err);
+  g_assert_cmpstr (out, ==, "s \"tree\"\n");
+
+  jmp_test_host_stop (host);
+  jmp_test_rmdir (dir);
+}
+
 static void
 test_bad_calls (void)
 {
@@ -776,6 +819,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/host/peer/tree", test_peer_tree);
   g_test_add_func ("/host/peer/socket-in-use", test_peer_socket_in_use);
   g_test_add_func ("/host/peer/stale-socket", test_peer_stale_socket);
+  g_test_add_func ("/host/peer/bus-tools", test_peer_bus_tools);
   g_test_add_func ("/host/bad-calls", test_bad_calls);
   g_test_add_func ("/host/list-plugins", test_list_plugins);
   g_test_add_func ("/host/reload", test_reload);
