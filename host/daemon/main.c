@@ -248,6 +248,8 @@ main (int argc, char *argv[])
   if (!jmp_host_load (daemon.host, &error))
     {
       g_printerr ("jumpstarter-host: %s\n", error->message);
+      g_clear_object (&daemon.host);
+      g_main_loop_unref (daemon.loop);
       return EXIT_FAILURE;
     }
 
@@ -259,7 +261,11 @@ main (int argc, char *argv[])
                            : jmp_daemon_serve_bus (&daemon, &error)))
     {
       g_printerr ("jumpstarter-host: %s\n", error->message);
+      g_clear_object (&daemon.peer_server);
+      g_clear_object (&daemon.bus_export);
       jmp_host_shutdown (daemon.host);
+      g_clear_object (&daemon.host);
+      g_main_loop_unref (daemon.loop);
       return EXIT_FAILURE;
     }
 
