@@ -24,7 +24,7 @@
  * is drained, and the other direction keeps flowing.
  */
 
-#define JMP_RELAY_PIPE_SIZE (256 * 1024)
+#define JMP_RELAY_PIPE_SIZE (1024 * 1024)
 /* bounded work per dispatch, so one busy relay cannot starve the others */
 #define JMP_RELAY_MAX_ROUNDS 8
 
