@@ -39,6 +39,10 @@ JmpClient  *jmp_cli_connect        (const JmpCliOptions  *options,
                                     GError              **error);
 gint        jmp_cli_status_from_wait (gint                wait_status);
 
+/* jmp-main.c: the soft RLIMIT_NOFILE jmp started with; a child that is not
+ * jmp gets it back (its select() may not cope with fds above 1023). */
+void        jmp_cli_restore_fd_limit (void);
+
 /* jmp-cli-relay.c: stdin → @socket, @socket → stdout, as nc does. */
 gboolean    jmp_cli_relay_stdio    (GSocket              *socket,
                                     GError              **error);
@@ -69,6 +73,15 @@ gint        jmp_cmd_network_connect (JmpDriverContext    *ctx,
                                      gint                 argc,
                                      gchar              **argv);
 gint        jmp_cmd_network_address (JmpDriverContext    *ctx,
+                                     gint                 argc,
+                                     gchar              **argv);
+gint        jmp_cmd_network_forward_tcp (JmpDriverContext *ctx,
+                                     gint                 argc,
+                                     gchar              **argv);
+gint        jmp_cmd_network_forward_unix (JmpDriverContext *ctx,
+                                     gint                 argc,
+                                     gchar              **argv);
+gint        jmp_cmd_network_forward_udp (JmpDriverContext *ctx,
                                      gint                 argc,
                                      gchar              **argv);
 

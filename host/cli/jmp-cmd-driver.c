@@ -26,6 +26,12 @@ static const JmpDriverCommand driver_commands[] = {
     jmp_cmd_network_connect },
   { "address", NETWORK1, N_("Print the target's address: host:port, or --host or --port alone"),
     jmp_cmd_network_address },
+  { "forward-tcp", NETWORK1, N_("Forward a local TCP port to the target, a new stream per connection"),
+    jmp_cmd_network_forward_tcp },
+  { "forward-unix", NETWORK1, N_("Forward a local Unix socket to the target, a new stream per connection"),
+    jmp_cmd_network_forward_unix },
+  { "forward-udp", NETWORK1, N_("Forward a local UDP port to a datagram target; replies go back to each sender"),
+    jmp_cmd_network_forward_udp },
 };
 
 static gboolean

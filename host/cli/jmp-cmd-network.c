@@ -6,6 +6,10 @@
  */
 #include "config.h"
 
+#include <signal.h>
+#include <stdio.h>
+
+#include <glib-unix.h>
 #include <glib/gi18n.h>
 
 #include "jmp-cli.h"
@@ -140,4 +144,194 @@ jmp_cmd_network_address (JmpDriverContext *ctx, gint argc, gchar **argv)
     return jmp_cli_fail (error);
   g_print ("%s\n", text);
   return JMP_CLI_EXIT_OK;
+}
+
+/* forward-tcp, forward-unix, forward-udp --------------------------------- */
+
+typedef struct {
+  JmpDriverContext *ctx;
+  GMainLoop        *loop;
+  gint              status;
+} JmpForwardRun;
+
+static gboolean
+jmp_cmd_network_forward_signal_cb (gpointer user_data)
+{
+  JmpForwardRun *run = user_data;
+
+  g_debug ("stopping on a signal");
+  g_main_loop_quit (run->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+/* One line per connection that could not be forwarded; the others and the
+ * listener go on. */
+static void
+jmp_cmd_network_forward_failed_cb (JmpPortforward *forward,
+                                   const gchar    *message,
+                                   gpointer        user_data)
+{
+  JmpForwardRun *run = user_data;
+
+  jmp_cli_error (_("%s: a forwarded connection failed: %s"),
+                 jmp_driver_proxy_get_path (run->ctx->driver), message);
+}
+
+/* Without the host no connection can be forwarded any more: say so and
+ * stop, rather than refuse every connection from now on. */
+static void
+jmp_cmd_network_forward_closed_cb (GDBusConnection *connection,
+                                   gboolean         remote_peer_vanished,
+                                   GError          *error,
+                                   gpointer         user_data)
+{
+  JmpForwardRun *run = user_data;
+
+  if (remote_peer_vanished || error == NULL)
+    jmp_cli_error (_("the host closed the connection; nothing more can be forwarded"));
+  else
+    jmp_cli_error (_("lost the connection to the host: %s"), error->message);
+  run->status = JMP_CLI_EXIT_FAILURE;
+  g_main_loop_quit (run->loop);
+}
+
+/* Prints where it listens (the one line a script waits for), then serves
+ * until SIGINT, SIGTERM or SIGHUP; a Unix socket is removed at the end. */
+static gint
+jmp_cmd_network_serve (JmpDriverContext *ctx, JmpPortforward *forward)
+{
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autofree gchar *display = jmp_portforward_get_display_address (forward);
+  GDBusConnection *connection = jmp_client_get_connection (ctx->client);
+  JmpForwardRun run = { .ctx = ctx, .loop = loop, .status = JMP_CLI_EXIT_OK };
+  const gint signals[] = { SIGINT, SIGTERM, SIGHUP };
+  guint signal_ids[G_N_ELEMENTS (signals)];
+  gulong failed_id, closed_id;
+
+  /* handlers first: a script may signal as soon as it has read the line */
+  for (gsize i = 0; i < G_N_ELEMENTS (signals); i++)
+    signal_ids[i] = g_unix_signal_add (signals[i], jmp_cmd_network_forward_signal_cb, &run);
+  failed_id = g_signal_connect (forward, "connection-failed",
+                                G_CALLBACK (jmp_cmd_network_forward_failed_cb), &run);
+  closed_id = g_signal_connect (connection, "closed",
+                                G_CALLBACK (jmp_cmd_network_forward_closed_cb), &run);
+
+  g_print ("%s\n", display);
+  fflush (stdout);
+  g_debug ("forwarding %s to %s", display, jmp_driver_proxy_get_path (ctx->driver));
+
+  if (!g_dbus_connection_is_closed (connection))
+    g_main_loop_run (loop);
+  else
+    jmp_cmd_network_forward_closed_cb (connection, TRUE, NULL, &run);
+
+  g_debug ("%" G_GUINT64_FORMAT " connections forwarded, %" G_GUINT64_FORMAT " failed",
+           jmp_portforward_get_n_accepted (forward), jmp_portforward_get_n_failed (forward));
+  g_signal_handler_disconnect (connection, closed_id);
+  g_signal_handler_disconnect (forward, failed_id);
+  for (gsize i = 0; i < G_N_ELEMENTS (signals); i++)
+    g_source_remove (signal_ids[i]);
+  jmp_portforward_close (forward);
+  return run.status;
+}
+
+static gboolean
+jmp_cmd_network_parse_port (const gchar *text, guint16 *port)
+{
+  guint64 value = 0;
+
+  if (!g_ascii_string_to_unsigned (text, 10, 0, G_MAXUINT16, &value, NULL))
+    return FALSE;
+  *port = (guint16) value;
+  return TRUE;
+}
+
+static gint
+jmp_cmd_network_forward_inet (JmpDriverContext   *ctx,
+                              JmpPortforwardKind  kind,
+                              gint                argc,
+                              gchar             **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JmpPortforward) forward = NULL;
+  g_autofree gchar *address = NULL;
+  const gchar *command = kind == JMP_PORTFORWARD_UDP ? "forward-udp" : "forward-tcp";
+  JmpNetworkProxy *network;
+  guint16 port = 0;
+  gint status = JMP_CLI_EXIT_OK;
+  const GOptionEntry entries[] = {
+    { "address", 'a', 0, G_OPTION_ARG_STRING, &address,
+      N_("Listen on this address or name (default 127.0.0.1)"), N_("ADDRESS") },
+    G_OPTION_ENTRY_NULL
+  };
+
+  if (kind == JMP_PORTFORWARD_UDP)
+    context = jmp_cmd_network_context (ctx, command, _("PORT"),
+                                       _("Receive datagrams on a local UDP port and send them to the "
+                                         "target; each local sender gets its own stream, and the "
+                                         "target's replies go back to it. PORT 0 picks a free port. "
+                                         "Prints HOST:PORT, then runs until interrupted."));
+  else
+    context = jmp_cmd_network_context (ctx, command, _("PORT"),
+                                       _("Listen on a local TCP port and forward every connection "
+                                         "to a new stream to the target. PORT 0 picks a free port. "
+                                         "Prints HOST:PORT, then runs until interrupted."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!jmp_cli_parse (context, &argc, &argv, &status))
+    return status;
+  if (argc < 2)
+    return jmp_cli_usage_error (_("%s needs a PORT (0 picks a free one)"), command);
+  if (argc > 2)
+    return jmp_cli_usage_error (_("%s takes one PORT, got also \"%s\""), command, argv[2]);
+  if (!jmp_cmd_network_parse_port (argv[1], &port))
+    return jmp_cli_usage_error (_("PORT \"%s\" is not a number from 0 to 65535"), argv[1]);
+
+  network = jmp_driver_proxy_get_network (ctx->driver);
+  if (kind == JMP_PORTFORWARD_UDP)
+    forward = jmp_portforward_new_udp (network, address, port, &error);
+  else
+    forward = jmp_portforward_new_tcp (network, address, port, &error);
+  if (forward == NULL)
+    return jmp_cli_fail (error);
+  return jmp_cmd_network_serve (ctx, forward);
+}
+
+gint
+jmp_cmd_network_forward_tcp (JmpDriverContext *ctx, gint argc, gchar **argv)
+{
+  return jmp_cmd_network_forward_inet (ctx, JMP_PORTFORWARD_TCP, argc, argv);
+}
+
+gint
+jmp_cmd_network_forward_udp (JmpDriverContext *ctx, gint argc, gchar **argv)
+{
+  return jmp_cmd_network_forward_inet (ctx, JMP_PORTFORWARD_UDP, argc, argv);
+}
+
+gint
+jmp_cmd_network_forward_unix (JmpDriverContext *ctx, gint argc, gchar **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JmpPortforward) forward = NULL;
+  gint status = JMP_CLI_EXIT_OK;
+
+  context = jmp_cmd_network_context (ctx, "forward-unix", _("[PATH]"),
+                                     _("Listen on a Unix socket (mode 0600) and forward every "
+                                       "connection to a new stream to the target. Without PATH, "
+                                       "a new socket under $XDG_RUNTIME_DIR. Prints the path, "
+                                       "then runs until interrupted, and removes the socket."));
+  if (!jmp_cli_parse (context, &argc, &argv, &status))
+    return status;
+  if (argc > 2)
+    return jmp_cli_usage_error (_("forward-unix takes one PATH at most, got also \"%s\""), argv[2]);
+  if (argc == 2 && *argv[1] == '\0')
+    return jmp_cli_usage_error (_("forward-unix: PATH is empty"));
+
+  forward = jmp_portforward_new_unix (jmp_driver_proxy_get_network (ctx->driver),
+                                      argc == 2 ? argv[1] : NULL, &error);
+  if (forward == NULL)
+    return jmp_cli_fail (error);
+  return jmp_cmd_network_serve (ctx, forward);
 }

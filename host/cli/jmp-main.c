@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <locale.h>
+#include <sys/resource.h>
 
 #include <glib/gi18n.h>
 
@@ -23,6 +24,35 @@ static const JmpCommand commands[] = {
   { "inspect", jmp_cmd_inspect },
   { "shell",   jmp_cmd_shell },
 };
+
+static struct rlimit jmp_main_fd_limit;
+static gboolean jmp_main_fd_limit_raised;
+
+/* A port forward holds six fds per connection (the accepted socket, the
+ * stream, two pipes), so the usual soft limit of 1024 would cap it at about
+ * 170. As systemd does, take the hard limit: everything here uses poll(),
+ * never select(). */
+static void
+jmp_main_raise_fd_limit (void)
+{
+  struct rlimit raised;
+
+  if (getrlimit (RLIMIT_NOFILE, &jmp_main_fd_limit) < 0 ||
+      jmp_main_fd_limit.rlim_cur >= jmp_main_fd_limit.rlim_max)
+    return;
+  raised = jmp_main_fd_limit;
+  raised.rlim_cur = raised.rlim_max;
+  if (setrlimit (RLIMIT_NOFILE, &raised) == 0)
+    jmp_main_fd_limit_raised = TRUE;
+}
+
+/* Async-signal-safe: called between fork() and exec(). */
+void
+jmp_cli_restore_fd_limit (void)
+{
+  if (jmp_main_fd_limit_raised)
+    setrlimit (RLIMIT_NOFILE, &jmp_main_fd_limit);
+}
 
 static gchar *
 jmp_main_description (void)
@@ -53,12 +83,15 @@ main (int argc, char **argv)
   JmpCliOptions options = { .bus_type = G_BUS_TYPE_SESSION };
   gboolean system_bus = FALSE;
   gboolean version = FALSE;
+  gboolean verbose = FALSE;
   g_autoptr(GOptionContext) context = NULL;
   g_autofree gchar *description = NULL;
   gint status = JMP_CLI_EXIT_OK;
   const GOptionEntry entries[] = {
     { "system", 0, 0, G_OPTION_ARG_NONE, &system_bus,
       N_("Use the host on the system bus"), NULL },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
+      N_("Show debug messages, e.g. each forwarded connection"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version,
       N_("Show the version and exit"), NULL },
     G_OPTION_ENTRY_NULL
@@ -68,6 +101,10 @@ main (int argc, char **argv)
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
+  /* stdout carries data (connect) or an address a script reads (forward-*):
+   * every message, debug included, goes to stderr */
+  g_log_writer_default_set_use_stderr (TRUE);
+  jmp_main_raise_fd_limit ();
 
   context = jmp_cli_option_context_new (NULL, _("COMMAND [ARG…]"),
                                         _("Use the drivers of a Jumpstarter exporter."));
@@ -76,6 +113,9 @@ main (int argc, char **argv)
   g_option_context_set_description (context, description);
   if (!jmp_cli_parse (context, &argc, &argv, &status))
     return status;
+
+  if (verbose)
+    g_log_set_debug_enabled (TRUE);
 
   if (version)
     {

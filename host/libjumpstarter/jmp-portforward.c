@@ -66,12 +66,15 @@ enum {
 static guint signals[N_SIGNALS];
 
 static void jmp_portforward_watch_listener (JmpPortforward *self);
+static gchar *jmp_socket_address_to_string (GSocketAddress *address);
 
 static void
 jmp_portforward_failed (JmpPortforward *self, const gchar *what, const GError *error)
 {
   self->n_failed++;
-  g_warning ("%s: %s", what, error->message);
+  /* a refused or unreachable target is the target's business, not a
+   * fault of the program: it hears of it through the signal */
+  g_debug ("%s: %s", what, error->message);
   g_signal_emit (self, signals[SIGNAL_CONNECTION_FAILED], 0, error->message);
 }
 
@@ -85,7 +88,15 @@ jmp_portforward_relay_done_cb (JmpRelay *relay, const GError *error, gpointer us
   g_hash_table_remove (self->relays, relay);
   self->n_active--;
   if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    g_debug ("forwarded connection ended: %s", error->message);
+    g_debug ("a forwarded connection ended: %s (%" G_GUINT64_FORMAT " bytes out, %"
+             G_GUINT64_FORMAT " in; %u active)", error->message,
+             jmp_relay_get_bytes_a_to_b (relay), jmp_relay_get_bytes_b_to_a (relay),
+             self->n_active);
+  else
+    g_debug ("a forwarded connection closed (%" G_GUINT64_FORMAT " bytes out, %"
+             G_GUINT64_FORMAT " in; %u active)",
+             jmp_relay_get_bytes_a_to_b (relay), jmp_relay_get_bytes_b_to_a (relay),
+             self->n_active);
 }
 
 typedef struct {
@@ -141,6 +152,14 @@ jmp_portforward_accept_one (JmpPortforward *self, GSocket *accepted)
   pending->accepted = g_object_ref (accepted);
   self->n_accepted++;
   self->n_active++;
+  {
+    g_autoptr(GSocketAddress) from = g_socket_get_remote_address (accepted, NULL);
+    g_autofree gchar *peer = G_IS_INET_SOCKET_ADDRESS (from) ?
+      jmp_socket_address_to_string (from) : g_strdup ("a local peer");
+
+    g_debug ("accepted connection %" G_GUINT64_FORMAT " from %s (%u active)",
+             self->n_accepted, peer, self->n_active);
+  }
   jmp_network_proxy_connect_socket (self->network, self->cancellable,
                                     jmp_portforward_connected_cb, pending);
 }
@@ -470,6 +489,9 @@ jmp_portforward_bind_inet (JmpPortforward *self,
   /* SO_REUSEADDR only for a listening TCP socket (restart across
    * TIME_WAIT); never SO_REUSEPORT, which would let a second forward share
    * the port silently */
+  /* a burst of clients (a test suite, a browser) must not overflow the
+   * accept queue, whose default in GSocket is 10 */
+  g_socket_set_listen_backlog (self->listener, SOMAXCONN);
   if (!g_socket_bind (self->listener, address, type == G_SOCKET_TYPE_STREAM, &local_error) ||
       (type == G_SOCKET_TYPE_STREAM && !g_socket_listen (self->listener, &local_error)))
     {
@@ -593,6 +615,7 @@ jmp_portforward_new_unix (JmpNetworkProxy *network, const gchar *path, GError **
   if (self->listener == NULL)
     return NULL;
   address = g_unix_socket_address_new (self->path);
+  g_socket_set_listen_backlog (self->listener, SOMAXCONN);
   old_umask = umask (0177);
   ok = g_socket_bind (self->listener, address, FALSE, &local_error);
   umask (old_umask);
