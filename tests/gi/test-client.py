@@ -8,9 +8,12 @@
 import os
 import shutil
 import signal
+import socket
+import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import unittest
 
 import gi
@@ -232,6 +235,202 @@ class ClientTest(unittest.TestCase):
         self.assertTrue(cm.exception.matches(Jumpstarter.error_quark(),
                                              Jumpstarter.Error.UNAVAILABLE))
         self.assertIn(path, cm.exception.message)
+
+
+FORWARD_CONFIG = '''\
+apiVersion: jumpstarter.dev/v1alpha1
+kind: ExporterConfig
+metadata: {name: gi-forward}
+export:
+  echo: {type: EchoNetwork}
+  tcp: {type: TcpNetwork, config: {host: 127.0.0.1, port: %(port)d}}
+  tcp6: {type: TcpNetwork, config: {host: "::1", port: 2222}}
+'''
+
+
+def iterate_until(done):
+    """Iterates the default main context, where a Portforward lives,
+    until done() is true, with a hang guard."""
+    context = GLib.MainContext.default()
+    expired = []
+
+    def on_timeout():
+        expired.append(True)
+        return GLib.SOURCE_REMOVE
+    timeout = GLib.timeout_add_seconds(TIMEOUT_SECONDS, on_timeout)
+    while not done():
+        if expired:
+            raise AssertionError('timed out after %d s' % TIMEOUT_SECONDS)
+        context.iteration(True)
+    GLib.source_remove(timeout)
+
+
+def in_thread(func, *args):
+    """Runs func in a thread (blocking socket calls would stall the
+    forward's main context) while this thread iterates that context;
+    returns what func returned or raises what it raised."""
+    outcome = {}
+
+    def run():
+        try:
+            outcome['value'] = func(*args)
+        except BaseException as e:  # noqa: B902 -- handed to the caller
+            outcome['error'] = e
+        finally:
+            # iteration() may sleep with nothing else to do: wake it
+            GLib.MainContext.default().wakeup()
+    thread = threading.Thread(target=run)
+    thread.start()
+    iterate_until(lambda: not thread.is_alive())
+    thread.join()
+    if 'error' in outcome:
+        raise outcome['error']
+    return outcome['value']
+
+
+def echo_client(family, address, data):
+    """Sends data, closes for writing, reads until EOF."""
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.settimeout(TIMEOUT_SECONDS)
+        s.connect(address)
+        s.sendall(data)
+        s.shutdown(socket.SHUT_WR)
+        received = bytearray()
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                return bytes(received)
+            received += chunk
+
+
+def refused_client(address):
+    """Connects; the forward closes the connection without a byte."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.settimeout(TIMEOUT_SECONDS)
+        s.connect(address)
+        try:
+            return s.recv(1)
+        except ConnectionResetError:
+            return b''
+
+
+class PortforwardTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        # bound, never listening: a TCP target that refuses, on a port
+        # nobody else can take meanwhile
+        cls.closed = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        cls.closed.bind(('127.0.0.1', 0))
+        cls.closed_port = cls.closed.getsockname()[1]
+        cls.host = Host(FORWARD_CONFIG % {'port': cls.closed_port})
+        cls.client = Jumpstarter.Client.new_for_address_sync(cls.host.address, None)
+        cls.echo = cls.client.get_driver('echo').get_network()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.echo = None
+        cls.client = None
+        assert cls.host.stop() == 0
+        cls.closed.close()
+
+    def test_address(self):
+        tcp = self.client.get_driver('tcp').get_network()
+        self.assertEqual(tcp.get_address_sync(None), 'tcp://127.0.0.1:%d' % self.closed_port)
+        tcp6 = self.client.get_driver('tcp6').get_network()
+        result = {}
+
+        def on_address(source, res):
+            result['address'] = source.get_address_finish(res)
+        tcp6.get_address(None, on_address)
+        iterate_until(lambda: result)
+        self.assertEqual(result['address'], 'tcp://[::1]:2222')
+
+    def test_forward_tcp_thread(self):
+        forward = Jumpstarter.Portforward.new_tcp(self.echo, '127.0.0.1', 0)
+        port = forward.get_port()
+        self.assertGreater(port, 0)
+        self.assertEqual(forward.get_kind(), Jumpstarter.PortforwardKind.TCP)
+        self.assertEqual(forward.get_display_address(), '127.0.0.1:%d' % port)
+        data = bytes(range(256)) * 4096
+        for _ in range(3):
+            self.assertEqual(in_thread(echo_client, socket.AF_INET, ('127.0.0.1', port), data),
+                             data)
+        self.assertEqual(forward.get_n_accepted(), 3)
+        self.assertEqual(forward.get_n_failed(), 0)
+        iterate_until(lambda: forward.get_n_active() == 0)
+        forward.close()
+        with self.assertRaises(ConnectionRefusedError):
+            echo_client(socket.AF_INET, ('127.0.0.1', port), b'x')
+
+    def test_forward_tcp_main_loop_only(self):
+        # no thread: the client socket is watched by the same main context
+        forward = Jumpstarter.Portforward.new_tcp(self.echo, None, 0)
+        received = bytearray()
+        eof = []
+
+        def on_readable(fd, condition):
+            chunk = s.recv(65536)
+            if not chunk:
+                eof.append(True)
+                return GLib.SOURCE_REMOVE
+            received.extend(chunk)
+            return GLib.SOURCE_CONTINUE
+
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            # the kernel completes the connection before the forward accepts
+            s.connect(('127.0.0.1', forward.get_port()))
+            s.setblocking(False)
+            s.send(b'hello from the main loop')
+            s.shutdown(socket.SHUT_WR)
+            GLib.unix_fd_add_full(GLib.PRIORITY_DEFAULT, s.fileno(), GLib.IOCondition.IN,
+                                  on_readable)
+            iterate_until(lambda: eof)
+        self.assertEqual(bytes(received), b'hello from the main loop')
+        forward.close()
+
+    def test_forward_unix(self):
+        forward = Jumpstarter.Portforward.new_unix(self.echo, None)
+        path = forward.get_path()
+        self.assertEqual(forward.get_kind(), Jumpstarter.PortforwardKind.UNIX)
+        self.assertEqual(forward.get_display_address(), path)
+        self.assertTrue(path.startswith(os.path.join(GLib.get_user_runtime_dir(), 'jumpstarter-')))
+        mode = os.lstat(path).st_mode
+        self.assertTrue(stat.S_ISSOCK(mode))
+        self.assertEqual(stat.S_IMODE(mode), 0o600)
+        self.assertEqual(in_thread(echo_client, socket.AF_UNIX, path, b'over unix\n'),
+                         b'over unix\n')
+        forward.close()
+        self.assertFalse(os.path.exists(path))
+        self.assertFalse(os.path.exists(os.path.dirname(path)))
+
+    def test_forward_connection_failed(self):
+        refused = self.client.get_driver('tcp').get_network()
+        forward = Jumpstarter.Portforward.new_tcp(refused, '127.0.0.1', 0)
+        messages = []
+        forward.connect('connection-failed', lambda f, message: messages.append(message))
+        address = ('127.0.0.1', forward.get_port())
+        self.assertEqual(in_thread(refused_client, address), b'')
+        iterate_until(lambda: messages)
+        self.assertIn('127.0.0.1:%d' % self.closed_port, messages[0])
+        self.assertEqual(forward.get_n_failed(), 1)
+        # the listener goes on: it takes the next connection too (refused
+        # again, the target is still down)
+        self.assertEqual(in_thread(refused_client, address), b'')
+        iterate_until(lambda: len(messages) == 2)
+        self.assertEqual(forward.get_n_accepted(), 2)
+        forward.close()
+
+    def test_forward_port_in_use(self):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as occupant:
+            occupant.bind(('127.0.0.1', 0))
+            occupant.listen()
+            port = occupant.getsockname()[1]
+            with self.assertRaises(GLib.Error) as cm:
+                Jumpstarter.Portforward.new_tcp(self.echo, '127.0.0.1', port)
+        self.assertTrue(cm.exception.matches(Jumpstarter.error_quark(),
+                                             Jumpstarter.Error.UNAVAILABLE))
+        self.assertEqual(cm.exception.message,
+                         'cannot listen on 127.0.0.1:%d: address already in use' % port)
 
 
 class DriverSignalsTest(unittest.TestCase):

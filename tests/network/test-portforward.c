@@ -650,27 +650,28 @@ read_line_cb (GObject *source, GAsyncResult *res, gpointer user_data)
     p->line = g_strdup ("");   /* EOF: it exited without a word */
 }
 
-/* Runs `jmp ARGV…` with $JUMPSTARTER_HOST set to @address in its
- * environment; with @wait_line, returns once it printed its first line. */
+/* Runs `@prefix… jmp @args…` with $JUMPSTARTER_HOST set to @address in
+ * its environment; with @wait_line, returns once it printed its first line. */
 static JmpProc *
-jmp_proc_start (const gchar *address, gboolean wait_line, const gchar *first, ...)
+jmp_proc_startv (const gchar         *address,
+                 gboolean             wait_line,
+                 const gchar * const *prefix,
+                 const gchar * const *args)
 {
   g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GError) error = NULL;
   JmpProc *p = g_new0 (JmpProc, 1);
-  const gchar *arg;
-  va_list ap;
 
   g_assert_nonnull (g_getenv ("JMP_TEST_CLI"));
+  for (guint i = 0; prefix != NULL && prefix[i] != NULL; i++)
+    g_ptr_array_add (argv, g_strdup (prefix[i]));
   /* env(1) puts it in the child's environment alone, without a setenv()
    * in this threaded process */
   g_ptr_array_add (argv, g_strdup ("/usr/bin/env"));
   g_ptr_array_add (argv, g_strdup_printf ("%s=%s", JMP_HOST_ENV, address));
   g_ptr_array_add (argv, g_strdup (g_getenv ("JMP_TEST_CLI")));
-  va_start (ap, first);
-  for (arg = first; arg != NULL; arg = va_arg (ap, const gchar *))
-    g_ptr_array_add (argv, g_strdup (arg));
-  va_end (ap);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, g_strdup (args[i]));
   g_ptr_array_add (argv, NULL);
 
   p->process = jmp_test_spawnv (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE |
@@ -689,6 +690,21 @@ jmp_proc_start (const gchar *address, gboolean wait_line, const gchar *first, ..
       g_source_remove (guard);
     }
   return p;
+}
+
+static JmpProc *
+jmp_proc_start (const gchar *address, gboolean wait_line, const gchar *first, ...)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  const gchar *arg;
+  va_list ap;
+
+  va_start (ap, first);
+  for (arg = first; arg != NULL; arg = va_arg (ap, const gchar *))
+    g_ptr_array_add (args, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (args, NULL);
+  return jmp_proc_startv (address, wait_line, NULL, (const gchar * const *) args->pdata);
 }
 
 static gchar *
@@ -1873,6 +1889,32 @@ test_cli_client_killed (Fixture *f, gconstpointer data)
   g_assert_cmpstr (again->err, ==, "");
 }
 
+/* Started with a soft fd limit of 64, jmp still forwards 40 connections
+ * at once (some 240 fds): it takes the hard limit. */
+static void
+test_cli_fd_limit (Fixture *f, gconstpointer data)
+{
+  const gchar *prefix[] = { "/bin/sh", "-c", "ulimit -Sn 64 && exec \"$@\"", "sh", NULL };
+  const gchar *args[] = { "echo", "forward-tcp", "0", NULL };
+  g_autoptr(JmpProc) fwd = jmp_proc_startv (host_address (f), TRUE, prefix, args);
+  g_autoptr(GPtrArray) sockets = g_ptr_array_new_with_free_func (g_object_unref);
+  guint16 port = parse_port (fwd->line, "127.0.0.1:");
+
+  for (guint i = 0; i < 40; i++)
+    {
+      g_autofree gchar *text = g_strdup_printf ("connection %u of 40", i);
+      GSocket *socket = tcp_connect ("127.0.0.1", port);
+
+      assert_echo (socket, text);
+      g_ptr_array_add (sockets, socket);
+    }
+  for (guint i = 0; i < sockets->len; i++)
+    assert_echo (g_ptr_array_index (sockets, i), "all still open");
+  jmp_proc_finish (fwd, SIGTERM);
+  g_assert_cmpint (fwd->status, ==, 0);
+  g_assert_cmpstr (fwd->err, ==, "");
+}
+
 /* Without its host a forward cannot forward: it says so and exits. */
 static void
 test_cli_host_gone (Fixture *f, gconstpointer data)
@@ -2036,6 +2078,7 @@ main (int argc, char **argv)
   ADD ("/portforward/cli/udp", test_cli_udp, NULL);
   ADD ("/portforward/cli/address-forms", test_cli_address_forms, NULL);
   ADD ("/portforward/cli/client-killed", test_cli_client_killed, echo_yaml);
+  ADD ("/portforward/cli/fd-limit", test_cli_fd_limit, echo_yaml);
   ADD ("/portforward/cli/host-gone", test_cli_host_gone, echo_yaml);
   ADD ("/portforward/cli/iperf3", test_cli_iperf3, NULL);
 
