@@ -84,5 +84,8 @@ gint        jmp_cmd_network_forward_unix (JmpDriverContext *ctx,
 gint        jmp_cmd_network_forward_udp (JmpDriverContext *ctx,
                                      gint                 argc,
                                      gchar              **argv);
+gint        jmp_cmd_dbus_run        (JmpDriverContext    *ctx,
+                                     gint                 argc,
+                                     gchar              **argv);
 
 G_END_DECLS

@@ -32,6 +32,8 @@ static const JmpDriverCommand driver_commands[] = {
     jmp_cmd_network_forward_unix },
   { "forward-udp", NETWORK1, N_("Forward a local UDP port to a datagram target; replies go back to each sender"),
     jmp_cmd_network_forward_udp },
+  { "run", "dev.jumpstarter.DBusNetwork1", N_("Run a command that sees the exporter's bus as its own"),
+    jmp_cmd_dbus_run },
 };
 
 static gboolean

@@ -68,6 +68,10 @@ jmp_cmd_network_format_address (const gchar  *address,
   if (want_host && want_port)
     want_host = want_port = FALSE;
 
+  /* a bus address (DbusNetwork) is no URI: as it is, as DBUS_*_BUS_ADDRESS takes it */
+  if (!want_host && !want_port && g_dbus_is_address (address))
+    return g_strdup (address);
+
   if (want_host)
     {
       if (host == NULL || *host == '\0')

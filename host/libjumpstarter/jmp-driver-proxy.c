@@ -6,6 +6,7 @@
 
 #include "jmp-driver-proxy.h"
 #include "jmp-client-private.h"
+#include "jmp-dbus-network-proxy-private.h"
 #include "jmp-error.h"
 
 /**
@@ -25,6 +26,7 @@ struct _JmpDriverProxy
   GDBusObject     *object;
   JmpDBusDriver1  *driver;      /* NULL only if the object lost Driver1 */
   JmpNetworkProxy *network;     /* made on first use */
+  JmpDbusNetworkProxy *dbus_network; /* likewise */
   gchar           *fallback_path;
 
   GVariant        *labels_value;
@@ -120,6 +122,7 @@ jmp_driver_proxy_dispose (GObject *object)
 {
   JmpDriverProxy *self = JMP_DRIVER_PROXY (object);
 
+  g_clear_object (&self->dbus_network);
   g_clear_object (&self->network);
   g_clear_object (&self->driver);
   g_clear_object (&self->object);
@@ -406,4 +409,33 @@ jmp_driver_proxy_get_network (JmpDriverProxy *self)
       self->network = jmp_network_proxy_new_for_proxy (JMP_DBUS_NETWORK1 (iface));
     }
   return self->network;
+}
+
+/**
+ * jmp_driver_proxy_get_dbus_network:
+ * @self: a #JmpDriverProxy
+ *
+ * The `dev.jumpstarter.DBusNetwork1` side of the driver: a DbusNetwork,
+ * the system or session bus of the exporter.
+ *
+ * Returns: (transfer none) (nullable): the proxy, or %NULL if the driver is
+ *   not a D-Bus network driver
+ */
+JmpDbusNetworkProxy *
+jmp_driver_proxy_get_dbus_network (JmpDriverProxy *self)
+{
+  g_return_val_if_fail (JMP_IS_DRIVER_PROXY (self), NULL);
+
+  if (self->dbus_network == NULL)
+    {
+      g_autoptr(GDBusInterface) iface = g_dbus_object_get_interface (self->object, JMP_DBUS_NETWORK_INTERFACE);
+      JmpNetworkProxy *network = jmp_driver_proxy_get_network (self);
+
+      /* it is reached through Network1.Connect() */
+      if (iface == NULL || !JMP_DBUS_IS_DBUS_NETWORK1 (iface) || network == NULL)
+        return NULL;
+      self->dbus_network = jmp_dbus_network_proxy_new (JMP_DBUS_DBUS_NETWORK1 (iface), network,
+                                                       jmp_driver_proxy_get_path (self));
+    }
+  return self->dbus_network;
 }

@@ -11,6 +11,7 @@
 #include <gio/gio.h>
 
 #include "jmp-network-proxy.h"
+#include "jmp-dbus-network-proxy.h"
 
 G_BEGIN_DECLS
 
@@ -31,5 +32,6 @@ GHashTable      *jmp_driver_proxy_get_methods_description (JmpDriverProxy *self)
 gboolean         jmp_driver_proxy_has_interface           (JmpDriverProxy *self,
                                                            const gchar    *interface_name);
 JmpNetworkProxy *jmp_driver_proxy_get_network             (JmpDriverProxy *self);
+JmpDbusNetworkProxy *jmp_driver_proxy_get_dbus_network    (JmpDriverProxy *self);
 
 G_END_DECLS

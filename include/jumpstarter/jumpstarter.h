@@ -17,6 +17,7 @@
 #include <jumpstarter/jmp-config-entry.h>
 #include <jumpstarter/jmp-config.h>
 #include <jumpstarter/jmp-network-proxy.h>
+#include <jumpstarter/jmp-dbus-network-proxy.h>
 #include <jumpstarter/jmp-driver-proxy.h>
 #include <jumpstarter/jmp-client.h>
 #include <jumpstarter/jmp-portforward.h>
