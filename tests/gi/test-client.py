@@ -262,7 +262,8 @@ def iterate_until(done):
         if expired:
             raise AssertionError('timed out after %d s' % TIMEOUT_SECONDS)
         context.iteration(True)
-    GLib.source_remove(timeout)
+    if not expired:
+        GLib.source_remove(timeout)
 
 
 def in_thread(func, *args):
@@ -277,11 +278,13 @@ def in_thread(func, *args):
         except BaseException as e:  # noqa: B902 -- handed to the caller
             outcome['error'] = e
         finally:
-            # iteration() may sleep with nothing else to do: wake it
+            # iteration() may sleep with nothing else to do: mark the end,
+            # then wake it
+            outcome['done'] = True
             GLib.MainContext.default().wakeup()
     thread = threading.Thread(target=run)
     thread.start()
-    iterate_until(lambda: not thread.is_alive())
+    iterate_until(lambda: 'done' in outcome)
     thread.join()
     if 'error' in outcome:
         raise outcome['error']
