@@ -1260,11 +1260,6 @@ test_unix_network_echo (Fixture *f, gconstpointer data)
   g_assert_cmpuint (echo_server_get_n_accepted (server), ==, 1);
 }
 
-typedef struct {
-  JmpPortforward *forward;
-  GPtrArray      *messages;
-} Failures;
-
 static void
 connection_failed_cb (JmpPortforward *forward, const gchar *message, gpointer user_data)
 {
