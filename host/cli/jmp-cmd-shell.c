@@ -65,6 +65,8 @@ jmp_shell_command_child_setup (gpointer user_data)
 {
   /* jmp ignores SIGQUIT while the command runs; the command must not. */
   signal (SIGQUIT, SIG_DFL);
+  /* nor does it need jmp's raised fd limit (select() stops at 1023) */
+  jmp_cli_restore_fd_limit ();
 }
 
 static const gchar *
