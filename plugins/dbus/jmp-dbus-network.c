@@ -228,21 +228,6 @@ jmp_dbus_network_get_methods_description (JmpDriver *driver)
   return methods;
 }
 
-const gchar *
-jmp_dbus_network_get_kind (JmpDbusNetwork *self)
-{
-  g_return_val_if_fail (JMP_IS_DBUS_NETWORK (self), NULL);
-  return self->kind;
-}
-
-/* NULL until the driver started */
-const gchar *
-jmp_dbus_network_get_address (JmpDbusNetwork *self)
-{
-  g_return_val_if_fail (JMP_IS_DBUS_NETWORK (self), NULL);
-  return self->address;
-}
-
 static void
 jmp_dbus_network_get_property (GObject    *object,
                                guint       prop_id,

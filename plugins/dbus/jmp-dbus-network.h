@@ -14,7 +14,4 @@ G_DECLARE_FINAL_TYPE (JmpDbusNetwork, jmp_dbus_network, JMP, DBUS_NETWORK, JmpDr
 /* the label Jumpstarter's DbusNetworkClient reads the kind from */
 #define JMP_DBUS_NETWORK_KIND_LABEL "jumpstarter.dev/dbusnetwork/kind"
 
-const gchar *jmp_dbus_network_get_kind    (JmpDbusNetwork *self);
-const gchar *jmp_dbus_network_get_address (JmpDbusNetwork *self);
-
 G_END_DECLS
