@@ -11,7 +11,7 @@ else
 fi
 
 build="$PWD/build"
-export JUMPSTARTER_PLUGIN_PATH="$build/plugins/network"
+export JUMPSTARTER_PLUGIN_PATH="$build/plugins/network:$build/plugins/dbus"
 export PATH="$build/host/daemon:$build/host/cli:$PATH"
 
 if [ -z "${DBUS_SESSION_BUS_ADDRESS:-}" ] && [ -z "${IN_PRIVATE_BUS:-}" ]; then

@@ -655,7 +655,7 @@ test_examples_build (void)
   const gchar *plugin_path = g_getenv ("JUMPSTARTER_PLUGIN_PATH");
   g_autoptr(JmpRegistry) registry = jmp_registry_new ();
   g_auto(GStrv) plugin_dirs = NULL;
-  const gchar *names[] = { "echo.yaml", "lab-bench.yaml", "bench.json" };
+  const gchar *names[] = { "echo.yaml", "lab-bench.yaml", "bench.json", "network.yaml" };
 
   g_assert_nonnull (dir_name);
   g_assert_nonnull (plugin_path);
