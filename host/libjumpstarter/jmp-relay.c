@@ -46,19 +46,14 @@ struct _JmpRelay
   GSocket          *b;
   gpointer          tag_a;
   gpointer          tag_b;
+  GIOCondition      events_a;  /* what tag_a waits for now */
+  GIOCondition      events_b;
   JmpRelayDirection a_to_b;
   JmpRelayDirection b_to_a;
   JmpRelayDoneFunc  done;
   gpointer          user_data;
   gboolean          closed;
 };
-
-typedef enum {
-  PUMP_WAIT_IN,
-  PUMP_WAIT_OUT,
-  PUMP_DONE,
-  PUMP_ERROR,
-} JmpPumpState;
 
 static gboolean
 jmp_relay_direction_init (JmpRelayDirection *dir, gint in, gint out, GError **error)
@@ -93,11 +88,34 @@ jmp_relay_direction_clear (JmpRelayDirection *dir)
   dir->pipe[0] = dir->pipe[1] = -1;
 }
 
+/* What a direction waits for next: input readable, output writable, both
+ * (the pipe has data to send and room for more), or nothing (done). */
+typedef enum {
+  PUMP_WAIT_IN  = 1 << 0,
+  PUMP_WAIT_OUT = 1 << 1,
+  PUMP_DONE     = 1 << 2,
+  PUMP_ERROR    = 1 << 3,
+  PUMP_AGAIN    = 1 << 4,  /* stopped by the bound, not by the sockets */
+} JmpPumpState;
+
+static gboolean
+jmp_relay_would_block (int errsv)
+{
+  return errsv == EAGAIN || errsv == EINTR;
+}
+
+/* Reads and writes overlap: while the output is full the input keeps
+ * filling the pipe, so neither side waits for the other more than the
+ * pipe's size requires. */
 static JmpPumpState
 jmp_relay_pump (JmpRelayDirection *dir, GError **error)
 {
+  gboolean in_blocked = FALSE;
+  gboolean out_blocked = FALSE;
+
   for (guint round = 0; round < JMP_RELAY_MAX_ROUNDS; round++)
     {
+      gboolean progress = FALSE;
       ssize_t n;
 
       if (dir->done)
@@ -107,21 +125,51 @@ jmp_relay_pump (JmpRelayDirection *dir, GError **error)
         {
           n = splice (dir->pipe[0], NULL, dir->out, NULL, dir->in_pipe,
                       SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-          if (n < 0)
+          if (n > 0)
             {
-              int errsv = errno;
-              if (errsv == EAGAIN || errsv == EINTR)
-                return PUMP_WAIT_OUT;
+              dir->in_pipe -= n;
+              dir->total += n;
+              progress = TRUE;
+              out_blocked = FALSE;
+            }
+          else if (n < 0 && jmp_relay_would_block (errno))
+            out_blocked = TRUE;
+          else
+            {
+              int errsv = n < 0 ? errno : EPIPE;
               g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
                            _("writing to the peer failed: %s"), g_strerror (errsv));
               return PUMP_ERROR;
             }
-          dir->in_pipe -= n;
-          dir->total += n;
-          continue;
         }
 
-      if (dir->eof)
+      if (!dir->eof && dir->in_pipe < dir->pipe_capacity)
+        {
+          n = splice (dir->in, NULL, dir->pipe[1], NULL, dir->pipe_capacity - dir->in_pipe,
+                      SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+          if (n > 0)
+            {
+              dir->in_pipe += n;
+              progress = TRUE;
+              in_blocked = FALSE;
+            }
+          else if (n == 0)
+            {
+              dir->eof = TRUE;
+              progress = TRUE;
+            }
+          else if (jmp_relay_would_block (errno))
+            in_blocked = TRUE;
+          else
+            {
+              int errsv = errno;
+              g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                           _("reading from the peer failed: %s"), g_strerror (errsv));
+              return PUMP_ERROR;
+            }
+        }
+
+      if (dir->eof && dir->in_pipe == 0)
         {
           /* ENOTCONN: the peer is already gone both ways; nothing to tell */
           if (shutdown (dir->out, SHUT_WR) < 0 && errno != ENOTCONN)
@@ -135,34 +183,32 @@ jmp_relay_pump (JmpRelayDirection *dir, GError **error)
           return PUMP_DONE;
         }
 
-      n = splice (dir->in, NULL, dir->pipe[1], NULL, dir->pipe_capacity,
-                  SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-      if (n == 0)
-        {
-          dir->eof = TRUE;
-          continue;
-        }
-      if (n < 0)
-        {
-          int errsv = errno;
-          if (errsv == EAGAIN || errsv == EINTR)
-            return PUMP_WAIT_IN;
-          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
-                       _("reading from the peer failed: %s"), g_strerror (errsv));
-          return PUMP_ERROR;
-        }
-      dir->in_pipe += n;
+      if (!progress)
+        break;
     }
-  /* more may be ready: poll again without blocking on it */
-  return dir->in_pipe > 0 ? PUMP_WAIT_OUT : PUMP_WAIT_IN;
+
+  /* Input is watched whenever the pipe has room; output only once it
+   * refused data. Watches change rarely that way: each change wakes the
+   * main context up. A batch cut short by the bound comes back at once. */
+  {
+    JmpPumpState state = 0;
+
+    if (!dir->eof && dir->in_pipe < dir->pipe_capacity)
+      state |= PUMP_WAIT_IN;
+    if (dir->in_pipe > 0 && out_blocked)
+      state |= PUMP_WAIT_OUT;
+    if (!in_blocked && !out_blocked)
+      state |= PUMP_AGAIN;
+    return state;
+  }
 }
 
 static GIOCondition
 jmp_relay_wanted (JmpPumpState state, gboolean is_input)
 {
-  if (state == PUMP_WAIT_IN && is_input)
+  if (is_input && (state & PUMP_WAIT_IN))
     return G_IO_IN;
-  if (state == PUMP_WAIT_OUT && !is_input)
+  if (!is_input && (state & PUMP_WAIT_OUT))
     return G_IO_OUT;
   return 0;
 }
@@ -193,6 +239,7 @@ jmp_relay_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
   JmpPumpState ab, ba;
   GIOCondition want_a, want_b;
 
+  g_source_set_ready_time (source, -1);
   ab = jmp_relay_pump (&self->a_to_b, &error);
   ba = ab == PUMP_ERROR ? PUMP_ERROR : jmp_relay_pump (&self->b_to_a, &error);
   if (ab == PUMP_ERROR || ba == PUMP_ERROR)
@@ -210,8 +257,17 @@ jmp_relay_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
    * socket whose both directions wait elsewhere still wakes us for those */
   want_a = jmp_relay_wanted (ab, TRUE) | jmp_relay_wanted (ba, FALSE);
   want_b = jmp_relay_wanted (ba, TRUE) | jmp_relay_wanted (ab, FALSE);
-  g_source_modify_unix_fd (source, self->tag_a, want_a | G_IO_ERR);
-  g_source_modify_unix_fd (source, self->tag_b, want_b | G_IO_ERR);
+  if ((ab | ba) & PUMP_AGAIN)
+    g_source_set_ready_time (source, 0);
+
+  /* modifying a watch wakes the main context up (an eventfd write and
+   * read): only when it changes */
+  want_a |= G_IO_ERR;
+  want_b |= G_IO_ERR;
+  if (want_a != self->events_a)
+    g_source_modify_unix_fd (source, self->tag_a, self->events_a = want_a);
+  if (want_b != self->events_b)
+    g_source_modify_unix_fd (source, self->tag_b, self->events_b = want_b);
   return G_SOURCE_CONTINUE;
 }
 
@@ -269,9 +325,15 @@ jmp_relay_start (GSocket          *a,
   g_socket_set_blocking (b, FALSE);
   self->done = done;
   self->user_data = user_data;
-  self->tag_a = g_source_add_unix_fd (source, fa, G_IO_IN | G_IO_ERR);
-  self->tag_b = g_source_add_unix_fd (source, fb, G_IO_IN | G_IO_ERR);
+  self->events_a = self->events_b = G_IO_IN | G_IO_ERR;
+  self->tag_a = g_source_add_unix_fd (source, fa, self->events_a);
+  self->tag_b = g_source_add_unix_fd (source, fb, self->events_b);
   g_source_set_static_name (source, "[jumpstarter] relay");
+  /* a blocked source (the default while it dispatches) has its fds taken
+   * out of the poll set and put back afterwards, and putting them back
+   * wakes the context through its eventfd: two syscalls per dispatch on
+   * the data path. The relay never iterates a main loop from dispatch. */
+  g_source_set_can_recurse (source, TRUE);
   g_source_attach (source, g_main_context_get_thread_default ());
   g_source_unref (source);
   return self;
