@@ -252,6 +252,19 @@ jmp_relay_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
       jmp_relay_finish (self, NULL);
       return G_SOURCE_REMOVE;
     }
+  /* A socket that hung up (its peer closed both ways, or reset) is
+   * reported by every poll. Once its EOF was read and both pipes are
+   * empty, no pump would touch it again and the relay would wake up
+   * forever; nothing can reach that peer any more, so the relay ends. */
+  if (self->a_to_b.in_pipe == 0 && self->b_to_a.in_pipe == 0 &&
+      (((g_source_query_unix_fd (source, self->tag_a) & (G_IO_HUP | G_IO_ERR)) &&
+        self->a_to_b.eof) ||
+       ((g_source_query_unix_fd (source, self->tag_b) & (G_IO_HUP | G_IO_ERR)) &&
+        self->b_to_a.eof)))
+    {
+      jmp_relay_finish (self, NULL);
+      return G_SOURCE_REMOVE;
+    }
 
   /* HUP/ERR are reported whatever we ask for; asking for nothing on a
    * socket whose both directions wait elsewhere still wakes us for those */

@@ -1260,6 +1260,84 @@ test_unix_network_echo (Fixture *f, gconstpointer data)
   g_assert_cmpuint (echo_server_get_n_accepted (server), ==, 1);
 }
 
+typedef struct {
+  GSocket *listener;
+  GSocket *accepted;
+} SilentTarget;
+
+static gboolean
+silent_target_accepted (gpointer data)
+{
+  SilentTarget *target = data;
+
+  if (target->accepted == NULL)
+    target->accepted = g_socket_accept (target->listener, NULL, NULL);
+  return target->accepted != NULL;
+}
+
+static gboolean
+silent_target_got_eof (gpointer data)
+{
+  SilentTarget *target = data;
+  gchar byte;
+
+  return g_socket_receive (target->accepted, &byte, 1, NULL, NULL) == 0;
+}
+
+/* A local client that sends EOF and goes away at once, to a target that
+ * keeps its end open and says nothing: the client's socket hangs up for
+ * good, and nothing can reach it any more. The connection ends instead of
+ * waking the main loop on every iteration. */
+static void
+test_unix_network_client_hangs_up (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *path = g_build_filename (f->dir, "silent.sock", NULL);
+  g_autofree gchar *yaml = g_strdup_printf (
+    "export:\n"
+    "  unix: {type: UnixNetwork, config: {path: \"%s\"}}\n", path);
+  g_autoptr(GSocketAddress) address = g_unix_socket_address_new (path);
+  g_autoptr(JmpNetworkProxy) unix_network = NULL;
+  g_autoptr(JmpPortforward) forward = NULL;
+  g_autoptr(GSocket) client = NULL;
+  g_autoptr(GError) error = NULL;
+  SilentTarget target = { NULL, NULL };
+  guint iterations = 0;
+
+  target.listener = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM,
+                                  G_SOCKET_PROTOCOL_DEFAULT, &error);
+  g_assert_no_error (error);
+  g_socket_bind (target.listener, address, FALSE, &error);
+  g_assert_no_error (error);
+  g_socket_listen (target.listener, &error);
+  g_assert_no_error (error);
+  g_socket_set_blocking (target.listener, FALSE);
+
+  fixture_start_host (f, yaml);
+  unix_network = get_network (f, "unix");
+  forward = jmp_portforward_new_unix (unix_network, NULL, &error);
+  g_assert_no_error (error);
+
+  client = unix_connect (jmp_portforward_get_path (forward));
+  g_socket_close (client, &error);
+  g_assert_no_error (error);
+
+  iterate_until (silent_target_accepted, &target, "the target's connection");
+  g_socket_set_blocking (target.accepted, FALSE);
+  iterate_until (silent_target_got_eof, &target, "EOF at the target");
+
+  /* bounded by a count, not a time: a relay that spins on the hung-up
+   * socket dispatches on every iteration */
+  while (jmp_portforward_get_n_active (forward) > 0)
+    {
+      g_assert_cmpuint (++iterations, <, 1000);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_assert_cmpuint (jmp_portforward_get_n_failed (forward), ==, 0);
+
+  g_clear_object (&target.accepted);
+  g_clear_object (&target.listener);
+}
+
 static void
 connection_failed_cb (JmpPortforward *forward, const gchar *message, gpointer user_data)
 {
@@ -2060,6 +2138,7 @@ main (int argc, char **argv)
   ADD ("/portforward/tcp-network/refused", test_tcp_network_refused, NULL);
   ADD ("/portforward/tcp-network/target-vanishes", test_tcp_network_target_vanishes, NULL);
   ADD ("/portforward/unix-network/echo", test_unix_network_echo, NULL);
+  ADD ("/portforward/unix-network/client-hangs-up", test_unix_network_client_hangs_up, NULL);
   ADD ("/portforward/udp-network/peers", test_udp_network_peers, NULL);
   ADD ("/portforward/cli/tcp", test_cli_tcp, echo_yaml);
   ADD ("/portforward/cli/tcp-ipv6", test_cli_tcp_ipv6, echo_yaml);
