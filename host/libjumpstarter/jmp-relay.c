@@ -48,6 +48,8 @@ struct _JmpRelay
   gpointer          tag_b;
   GIOCondition      events_a;  /* what tag_a waits for now */
   GIOCondition      events_b;
+  gboolean          hup_a;     /* seen hung up; unwatched since */
+  gboolean          hup_b;
   JmpRelayDirection a_to_b;
   JmpRelayDirection b_to_a;
   JmpRelayDoneFunc  done;
@@ -232,6 +234,44 @@ jmp_relay_finish (JmpRelay *self, GError *error)
 }
 
 static gboolean
+jmp_relay_hung_up (GSource *source, gpointer tag, gboolean hup)
+{
+  if (tag == NULL)
+    return hup;
+  return (g_source_query_unix_fd (source, tag) & (G_IO_HUP | G_IO_ERR)) != 0;
+}
+
+/* Watches @fd for @want. Modifying a watch wakes the main context up (an
+ * eventfd write and read), so it changes only when it must. HUP and ERR
+ * are reported whatever is asked for: a socket that hung up while neither
+ * direction needs it (its pipe full, or its EOF already read) is taken out
+ * of the poll set until one does, or every poll would report it. */
+static void
+jmp_relay_watch (GSource      *source,
+                 gpointer     *tag,
+                 GIOCondition *events,
+                 gboolean     *hup,
+                 gint          fd,
+                 GIOCondition  want)
+{
+  if (*tag == NULL)
+    {
+      if (want != 0)
+        *tag = g_source_add_unix_fd (source, fd, *events = want | G_IO_ERR);
+      return;
+    }
+  if (want == 0 && (g_source_query_unix_fd (source, *tag) & (G_IO_HUP | G_IO_ERR)))
+    {
+      g_source_remove_unix_fd (source, *tag);
+      *tag = NULL;
+      *hup = TRUE;
+      return;
+    }
+  if ((want | G_IO_ERR) != *events)
+    g_source_modify_unix_fd (source, *tag, *events = want | G_IO_ERR);
+}
+
+static gboolean
 jmp_relay_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
 {
   JmpRelay *self = (JmpRelay *) source;
@@ -257,30 +297,21 @@ jmp_relay_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
    * empty, no pump would touch it again and the relay would wake up
    * forever; nothing can reach that peer any more, so the relay ends. */
   if (self->a_to_b.in_pipe == 0 && self->b_to_a.in_pipe == 0 &&
-      (((g_source_query_unix_fd (source, self->tag_a) & (G_IO_HUP | G_IO_ERR)) &&
-        self->a_to_b.eof) ||
-       ((g_source_query_unix_fd (source, self->tag_b) & (G_IO_HUP | G_IO_ERR)) &&
-        self->b_to_a.eof)))
+      ((self->a_to_b.eof && jmp_relay_hung_up (source, self->tag_a, self->hup_a)) ||
+       (self->b_to_a.eof && jmp_relay_hung_up (source, self->tag_b, self->hup_b))))
     {
       jmp_relay_finish (self, NULL);
       return G_SOURCE_REMOVE;
     }
 
-  /* HUP/ERR are reported whatever we ask for; asking for nothing on a
-   * socket whose both directions wait elsewhere still wakes us for those */
   want_a = jmp_relay_wanted (ab, TRUE) | jmp_relay_wanted (ba, FALSE);
   want_b = jmp_relay_wanted (ba, TRUE) | jmp_relay_wanted (ab, FALSE);
   if ((ab | ba) & PUMP_AGAIN)
     g_source_set_ready_time (source, 0);
-
-  /* modifying a watch wakes the main context up (an eventfd write and
-   * read): only when it changes */
-  want_a |= G_IO_ERR;
-  want_b |= G_IO_ERR;
-  if (want_a != self->events_a)
-    g_source_modify_unix_fd (source, self->tag_a, self->events_a = want_a);
-  if (want_b != self->events_b)
-    g_source_modify_unix_fd (source, self->tag_b, self->events_b = want_b);
+  jmp_relay_watch (source, &self->tag_a, &self->events_a, &self->hup_a,
+                   g_socket_get_fd (self->a), want_a);
+  jmp_relay_watch (source, &self->tag_b, &self->events_b, &self->hup_b,
+                   g_socket_get_fd (self->b), want_b);
   return G_SOURCE_CONTINUE;
 }
 

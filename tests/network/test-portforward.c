@@ -1338,6 +1338,114 @@ test_unix_network_client_hangs_up (Fixture *f, gconstpointer data)
   g_clear_object (&target.listener);
 }
 
+typedef struct {
+  GSocket *socket;
+  GBytes  *payload;
+  gint     done;
+} HangUpJob;
+
+static gpointer
+send_and_hang_up (gpointer data)
+{
+  HangUpJob *job = data;
+  gsize len;
+  const guint8 *bytes = g_bytes_get_data (job->payload, &len);
+
+  send_all (job->socket, bytes, len);
+  g_socket_close (job->socket, NULL);
+  g_atomic_int_set (&job->done, 1);
+  return NULL;
+}
+
+static gboolean
+hang_up_job_done (gpointer data)
+{
+  return g_atomic_int_get (&((HangUpJob *) data)->done) == 1;
+}
+
+/* The client sends more than the target reads and hangs up while the
+ * relay still holds its bytes: the hung-up socket must not wake the main
+ * loop while the slow target drains, and the target still gets every byte. */
+static void
+test_unix_network_slow_reader_after_hang_up (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *path = g_build_filename (f->dir, "slow.sock", NULL);
+  g_autofree gchar *yaml = g_strdup_printf (
+    "export:\n"
+    "  unix: {type: UnixNetwork, config: {path: \"%s\"}}\n", path);
+  g_autoptr(GSocketAddress) address = g_unix_socket_address_new (path);
+  g_autoptr(JmpNetworkProxy) unix_network = NULL;
+  g_autoptr(JmpPortforward) forward = NULL;
+  g_autoptr(GBytes) payload = random_bytes (1024 * 1024, 7);
+  g_autoptr(GByteArray) received = g_byte_array_new ();
+  g_autoptr(GError) error = NULL;
+  SilentTarget target = { NULL, NULL };
+  HangUpJob job = { NULL, payload, 0 };
+  GThread *thread;
+  guint busy = 0;
+  guint8 chunk[65536];
+  gssize n;
+
+  target.listener = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM,
+                                  G_SOCKET_PROTOCOL_DEFAULT, &error);
+  g_assert_no_error (error);
+  g_socket_bind (target.listener, address, FALSE, &error);
+  g_assert_no_error (error);
+  g_socket_listen (target.listener, &error);
+  g_assert_no_error (error);
+  g_socket_set_blocking (target.listener, FALSE);
+
+  fixture_start_host (f, yaml);
+  unix_network = get_network (f, "unix");
+  forward = jmp_portforward_new_unix (unix_network, NULL, &error);
+  g_assert_no_error (error);
+
+  job.socket = unix_connect (jmp_portforward_get_path (forward));
+  thread = g_thread_new ("client", send_and_hang_up, &job);
+  /* neither the target's listener nor the client thread is a source of
+   * this context: look after every iteration, without blocking in it */
+  while (!silent_target_accepted (&target) || !hang_up_job_done (&job))
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  g_thread_join (thread);
+  g_clear_object (&job.socket);
+
+  /* the target has read nothing: the relay holds bytes and waits for it;
+   * counted, not timed: a relay woken by the hung-up client dispatches on
+   * every iteration */
+  for (guint i = 0; i < 5000; i++)
+    if (g_main_context_iteration (NULL, FALSE))
+      busy++;
+  g_assert_cmpuint (busy, <, 100);
+
+  /* every byte still arrives, then EOF */
+  g_socket_set_blocking (target.accepted, FALSE);
+  for (;;)
+    {
+      n = g_socket_receive (target.accepted, (gchar *) chunk, sizeof chunk, NULL, &error);
+      if (n == 0)
+        break;
+      if (n < 0)
+        {
+          g_assert_error (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
+          g_clear_error (&error);
+          g_main_context_iteration (NULL, TRUE);
+          continue;
+        }
+      g_byte_array_append (received, chunk, n);
+    }
+  g_assert_cmpuint (received->len, ==, g_bytes_get_size (payload));
+  g_assert_cmpmem (received->data, received->len, g_bytes_get_data (payload, NULL),
+                   g_bytes_get_size (payload));
+  iterate_until (forward_idle, forward, "the connection to end");
+  g_assert_cmpuint (jmp_portforward_get_n_failed (forward), ==, 0);
+
+  g_clear_object (&target.accepted);
+  g_clear_object (&target.listener);
+}
+
 static void
 connection_failed_cb (JmpPortforward *forward, const gchar *message, gpointer user_data)
 {
@@ -2139,6 +2247,8 @@ main (int argc, char **argv)
   ADD ("/portforward/tcp-network/target-vanishes", test_tcp_network_target_vanishes, NULL);
   ADD ("/portforward/unix-network/echo", test_unix_network_echo, NULL);
   ADD ("/portforward/unix-network/client-hangs-up", test_unix_network_client_hangs_up, NULL);
+  ADD ("/portforward/unix-network/slow-reader-after-hang-up",
+       test_unix_network_slow_reader_after_hang_up, NULL);
   ADD ("/portforward/udp-network/peers", test_udp_network_peers, NULL);
   ADD ("/portforward/cli/tcp", test_cli_tcp, echo_yaml);
   ADD ("/portforward/cli/tcp-ipv6", test_cli_tcp_ipv6, echo_yaml);
