@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs what the build and the tests need (Debian 12), then configures
-# and builds into ./build. Safe to run again: it only installs what is
-# missing and only rebuilds what changed.
+# Installs what the build and the tests need (Debian 12), configures and
+# builds into ./build, and installs the result under /usr/local so that
+# `jmp`, `jumpstarter-host` and the plugins are at hand. Safe to run again:
+# it only installs packages that are missing and rebuilds what changed.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -32,3 +33,5 @@ if [ ! -f build/build.ninja ]; then
   meson setup build
 fi
 ninja -C build
+meson install -C build --quiet --no-rebuild >/dev/null
+ldconfig

@@ -63,6 +63,9 @@ struct _JmpRegistry
   GPtrArray  *plugins;  /* JmpPluginInfo*, in load order */
   GHashTable *files;    /* real path → JmpPluginInfo* */
   LoadState  *load;     /* (nullable): set while a register function runs */
+  gboolean    loading_installed;  /* the installed directory is being read */
+  gboolean    shadowed;           /* the last file was an installed copy of a
+                                   * plugin already loaded from elsewhere */
 };
 
 G_DEFINE_FINAL_TYPE (JmpRegistry, jmp_registry, G_TYPE_OBJECT)
@@ -625,6 +628,9 @@ load_module (JmpRegistry    *self,
           g_set_error (error, JMP_ERROR, JMP_ERROR_INVALID_ARGS,
                        _("plugin \"%s\" is already loaded from %s"),
                        jmp_plugin_info_get_name (info), other_name);
+          /* a build named in $JUMPSTARTER_PLUGIN_PATH or --plugin-dir
+           * overriding the installed plugin is what those are for */
+          self->shadowed = self->loading_installed;
           g_module_close (module);
           return FALSE;
         }
@@ -823,8 +829,14 @@ jmp_registry_load_dir (JmpRegistry *self,
       if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
         continue;
       /* a file tried before already had its warning */
+      self->shadowed = FALSE;
       if (!load_file (self, path, &tried_before, &local_error) && !tried_before)
-        g_warning (_("Plugin skipped: %s"), local_error->message);
+        {
+          if (self->shadowed)
+            g_debug ("Installed plugin skipped: %s", local_error->message);
+          else
+            g_warning (_("Plugin skipped: %s"), local_error->message);
+        }
     }
 }
 
@@ -839,7 +851,11 @@ jmp_registry_load_dir (JmpRegistry *self,
  * The first plugin to claim a type name wins: a later plugin that claims
  * one of its names again is skipped as a whole, with a warning, and so is a
  * later plugin with the same plugin name. So a plugin built in a directory
- * of `$JUMPSTARTER_PLUGIN_PATH` replaces the installed copy of itself.
+ * of `$JUMPSTARTER_PLUGIN_PATH` replaces the installed copy of itself; that
+ * installed copy is skipped quietly (a debug message), as it is meant to be.
+ *
+ * `$JUMPSTARTER_PLUGIN_SYSTEM_PATH`, when set, replaces the installed
+ * directory (empty: none), as `GST_PLUGIN_SYSTEM_PATH` does for GStreamer.
  */
 void
 jmp_registry_load_default (JmpRegistry *self)
@@ -859,7 +875,23 @@ jmp_registry_load_default (JmpRegistry *self)
             jmp_registry_load_dir (self, dirs[i]);
         }
     }
-  jmp_registry_load_dir (self, JMP_PLUGINDIR);
+  /* as GST_PLUGIN_SYSTEM_PATH: replaces the installed directory, so that
+   * a test or a relocated tree sees no plugin from the system */
+  self->loading_installed = TRUE;
+  path = g_getenv ("JUMPSTARTER_PLUGIN_SYSTEM_PATH");
+  if (path == NULL)
+    jmp_registry_load_dir (self, JMP_PLUGINDIR);
+  else
+    {
+      g_auto(GStrv) dirs = g_strsplit (path, G_SEARCHPATH_SEPARATOR_S, -1);
+
+      for (gsize i = 0; dirs[i] != NULL; i++)
+        {
+          if (*dirs[i] != '\0')
+            jmp_registry_load_dir (self, dirs[i]);
+        }
+    }
+  self->loading_installed = FALSE;
 }
 
 /**

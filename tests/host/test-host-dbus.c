@@ -524,12 +524,12 @@ test_list_plugins (void)
       const gchar *name = NULL;
       g_autofree const gchar **types = NULL;
 
-      if (!g_variant_lookup (plugin, "name", "&s", &name) || g_strcmp0 (name, "network") != 0)
+      if (!g_variant_lookup (plugin, "name", "&s", &name) || g_strcmp0 (name, "network") != 0 ||
+          g_variant_lookup (plugin, "error", "&s", &name))
         continue;
       found = TRUE;
       g_assert_true (g_variant_lookup (plugin, "types", "^a&s", &types));
       g_assert_true (g_strv_contains (types, "EchoNetwork"));
-      g_assert_false (g_variant_lookup (plugin, "error", "&s", &name));
     }
   g_assert_true (found);
   jmp_test_host_stop (host);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <jumpstarter/jumpstarter.h>
+#include <glib/gstdio.h>
 
 #ifndef FIXTURE_DIR
 #error "FIXTURE_DIR must be defined by the build"
@@ -578,6 +579,74 @@ test_plugin_path_order (void)
     g_unsetenv ("JUMPSTARTER_PLUGIN_PATH");
 }
 
+/* $JUMPSTARTER_PLUGIN_SYSTEM_PATH stands for the installed directory: a
+ * plugin there that a directory of $JUMPSTARTER_PLUGIN_PATH already
+ * provides is skipped without a warning (the override is intended), and
+ * an empty value means no installed plugin at all. */
+static void
+test_plugin_system_path (void)
+{
+  g_autofree gchar *saved = g_strdup (g_getenv ("JUMPSTARTER_PLUGIN_PATH"));
+  g_autofree gchar *saved_system = g_strdup (g_getenv ("JUMPSTARTER_PLUGIN_SYSTEM_PATH"));
+  g_autofree gchar *dir_b = fixture ("order-b");
+  g_autofree gchar *file_b = g_build_filename (dir_b, "order.so", NULL);
+
+  {
+    g_autoptr(JmpRegistry) registry = jmp_registry_new ();
+    g_autoptr(GPtrArray) warnings = NULL;
+    g_autoptr(GPtrArray) plugins = NULL;
+    g_autofree gchar *good = fixture ("good.so");
+    g_autofree gchar *contents = NULL;
+    g_autofree gchar *system_dir = g_dir_make_tmp ("jmp-registry-XXXXXX", NULL);
+    g_autofree gchar *installed = g_build_filename (system_dir, "good.so", NULL);
+    gboolean skipped = FALSE;
+    gsize len;
+
+    /* the same plugin, "installed", and built in $JUMPSTARTER_PLUGIN_PATH */
+    g_assert_true (g_file_get_contents (good, &contents, &len, NULL));
+    g_assert_true (g_file_set_contents (installed, contents, len, NULL));
+    g_setenv ("JUMPSTARTER_PLUGIN_PATH", FIXTURE_DIR, TRUE);
+    g_setenv ("JUMPSTARTER_PLUGIN_SYSTEM_PATH", system_dir, TRUE);
+    capture_start ();
+    jmp_registry_load_default (registry);
+    warnings = capture_stop ();
+    g_assert_cmpuint (count_mentions (warnings, installed), ==, 0);
+    g_assert_true (jmp_registry_lookup (registry, "GoodDriver") != G_TYPE_INVALID);
+    plugins = jmp_registry_get_plugins (registry);
+    for (guint i = 0; i < plugins->len; i++)
+      if (g_strcmp0 (jmp_plugin_info_get_filename (g_ptr_array_index (plugins, i)), installed) == 0)
+        {
+          g_assert_error ((GError *) jmp_plugin_info_get_error (g_ptr_array_index (plugins, i)),
+                          JMP_ERROR, JMP_ERROR_INVALID_ARGS);
+          skipped = TRUE;
+        }
+    g_assert_true (skipped);
+    g_unlink (installed);
+    g_rmdir (system_dir);
+  }
+
+  {
+    g_autoptr(JmpRegistry) registry = jmp_registry_new ();
+    g_autoptr(GPtrArray) plugins = NULL;
+
+    g_setenv ("JUMPSTARTER_PLUGIN_PATH", dir_b, TRUE);
+    g_setenv ("JUMPSTARTER_PLUGIN_SYSTEM_PATH", "", TRUE);
+    jmp_registry_load_default (registry);
+    plugins = jmp_registry_get_plugins (registry);
+    g_assert_cmpuint (plugins->len, ==, 1);
+    g_assert_cmpstr (jmp_plugin_info_get_filename (g_ptr_array_index (plugins, 0)), ==, file_b);
+  }
+
+  if (saved != NULL)
+    g_setenv ("JUMPSTARTER_PLUGIN_PATH", saved, TRUE);
+  else
+    g_unsetenv ("JUMPSTARTER_PLUGIN_PATH");
+  if (saved_system != NULL)
+    g_setenv ("JUMPSTARTER_PLUGIN_SYSTEM_PATH", saved_system, TRUE);
+  else
+    g_unsetenv ("JUMPSTARTER_PLUGIN_SYSTEM_PATH");
+}
+
 static void
 assert_contains (const gchar *text,
                  const gchar *needle)
@@ -835,6 +904,7 @@ main (int argc, char **argv)
   g_test_add_func ("/registry/load-file-twice", test_load_file_twice);
   g_test_add_func ("/registry/same-plugin-twice", test_same_plugin_twice);
   g_test_add_func ("/registry/plugin-path-order", test_plugin_path_order);
+  g_test_add_func ("/registry/plugin-system-path", test_plugin_system_path);
   g_test_add_func ("/registry/describe-all", test_describe_all);
   g_test_add_func ("/registry/describe-type", test_describe_type);
   g_test_add_func ("/registry/describe-unknown", test_describe_unknown);
