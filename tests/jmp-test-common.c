@@ -247,13 +247,13 @@ jmp_test_tick_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-guint
-jmp_test_wait_fds (GPid pid, guint expected, guint timeout_ms)
+static guint
+jmp_test_wait_fds_until (GPid pid, guint expected, gboolean at_most, guint timeout_ms)
 {
   gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
   guint n;
 
-  while ((n = jmp_test_count_fds (pid)) != expected &&
+  while ((n = jmp_test_count_fds (pid)) != expected && !(at_most && n < expected) &&
          g_get_monotonic_time () < deadline)
     {
       gboolean tick = FALSE;
@@ -262,6 +262,18 @@ jmp_test_wait_fds (GPid pid, guint expected, guint timeout_ms)
         g_main_context_iteration (NULL, TRUE);
     }
   return n;
+}
+
+guint
+jmp_test_wait_fds (GPid pid, guint expected, guint timeout_ms)
+{
+  return jmp_test_wait_fds_until (pid, expected, FALSE, timeout_ms);
+}
+
+guint
+jmp_test_wait_fds_at_most (GPid pid, guint limit, guint timeout_ms)
+{
+  return jmp_test_wait_fds_until (pid, limit, TRUE, timeout_ms);
 }
 
 static gboolean

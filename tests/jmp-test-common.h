@@ -48,6 +48,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (JmpTestHost, jmp_test_host_free)
 guint        jmp_test_count_fds        (GPid pid);
 /* Polls until @pid has @expected fds or @timeout_ms passes; returns the last count. */
 guint        jmp_test_wait_fds         (GPid pid, guint expected, guint timeout_ms);
+/* Same, until it has at most @limit (a transient fd elsewhere may close). */
+guint        jmp_test_wait_fds_at_most (GPid pid, guint limit, guint timeout_ms);
 
 /* Runs the main context until @flag is TRUE (asserting within @timeout_ms). */
 void         jmp_test_wait_flag        (gboolean *flag, guint timeout_ms);

@@ -1083,7 +1083,7 @@ test_unreachable (void)
 
   /* the host serves on, and kept nothing of the failed attempts */
   bench_assert_echo (bench);
-  g_assert_cmpuint (jmp_test_wait_fds (pid, baseline, HANG_GUARD_MS), ==, baseline);
+  g_assert_cmpuint (jmp_test_wait_fds_at_most (pid, baseline, HANG_GUARD_MS), <=, baseline);
   jmp_test_rmdir (dir);
 }
 

@@ -197,7 +197,7 @@ test_concurrent (Fixture *f, gconstpointer data)
       g_assert_true (g_bytes_equal (reply, g_ptr_array_index (payloads, i)));
     }
   g_ptr_array_set_size (sockets, 0);
-  g_assert_cmpuint (jmp_test_wait_fds (pid, baseline, 20000), ==, baseline);
+  g_assert_cmpuint (jmp_test_wait_fds_at_most (pid, baseline, 20000), <=, baseline);
 }
 
 /* a client that closes without reading its echo: the host's write fails
@@ -222,7 +222,7 @@ test_abandoned_stream (Fixture *f, gconstpointer data)
       g_socket_shutdown (socket, TRUE, TRUE, NULL);
       g_thread_join (t);
     }
-  g_assert_cmpuint (jmp_test_wait_fds (pid, baseline, 20000), ==, baseline);
+  g_assert_cmpuint (jmp_test_wait_fds_at_most (pid, baseline, 20000), <=, baseline);
 }
 
 static void
@@ -250,7 +250,7 @@ test_client_killed (Fixture *f, gconstpointer data)
   g_subprocess_force_exit (child);
   g_subprocess_wait (child, NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (jmp_test_wait_fds (pid, baseline, 20000), ==, baseline);
+  g_assert_cmpuint (jmp_test_wait_fds_at_most (pid, baseline, 20000), <=, baseline);
 
   /* and the host serves on */
   {

@@ -647,8 +647,10 @@ test_tcp_half_close (void)
   baseline = jmp_test_count_fds (bench_get_pid (bench));
 
   socket = open_socket (tcp);
-  g_assert_cmpuint (jmp_test_wait_fds (bench_get_pid (bench), baseline, HANG_GUARD_MS), ==,
-                    baseline);
+  /* the host closes its copy right after the reply leaves; something of
+   * its own may have closed since the baseline, never anything more open */
+  g_assert_cmpuint (jmp_test_wait_fds_at_most (bench_get_pid (bench), baseline, HANG_GUARD_MS),
+                    <=, baseline);
   assert_echo_half_close (socket, 4 * 1024 * 1024);
 }
 
@@ -1107,7 +1109,7 @@ test_errors (void)
 
   /* the host serves on, and kept nothing of the failed attempts */
   assert_roundtrip (ok);
-  g_assert_cmpuint (jmp_test_wait_fds (pid, baseline, HANG_GUARD_MS), ==, baseline);
+  g_assert_cmpuint (jmp_test_wait_fds_at_most (pid, baseline, HANG_GUARD_MS), <=, baseline);
   jmp_test_rmdir (dir);
 }
 

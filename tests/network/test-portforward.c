@@ -959,7 +959,7 @@ test_tcp_concurrent (Fixture *f, gconstpointer data)
     }
   iterate_until (forward_idle, forward, "500 connections to end");
   g_assert_cmpuint (jmp_portforward_get_n_failed (forward), ==, 0);
-  g_assert_cmpuint (jmp_test_wait_fds (pid, host_baseline, HANG_GUARD_S * 1000), ==,
+  g_assert_cmpuint (jmp_test_wait_fds_at_most (pid, host_baseline, HANG_GUARD_S * 1000), <=,
                     host_baseline);
 }
 
@@ -2053,7 +2053,7 @@ test_cli_client_killed (Fixture *f, gconstpointer data)
 
   jmp_proc_finish (fwd, SIGKILL);
   g_assert_cmpint (fwd->status, ==, 128 + SIGKILL);
-  g_assert_cmpuint (jmp_test_wait_fds (pid, baseline, HANG_GUARD_S * 1000), ==, baseline);
+  g_assert_cmpuint (jmp_test_wait_fds_at_most (pid, baseline, HANG_GUARD_S * 1000), <=, baseline);
   g_ptr_array_set_size (sockets, 0);
 
   /* the host serves on, directly and through a new forward */
