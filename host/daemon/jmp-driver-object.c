@@ -255,6 +255,22 @@ jmp_driver_object_get_driver (JmpDriverObject *self)
 }
 
 /**
+ * jmp_driver_object_set_index:
+ * @self: a #JmpDriverObject
+ * @index: its position in the export, depth first in config order
+ *
+ * Kept up to date on a reload, where a driver that stays may move.
+ */
+void
+jmp_driver_object_set_index (JmpDriverObject *self, guint index)
+{
+  g_autoptr(JmpDBusDriver1) iface = jmp_dbus_object_get_driver1 (JMP_DBUS_OBJECT (self));
+
+  if (jmp_dbus_driver1_get_index (iface) != index)
+    jmp_dbus_driver1_set_index (iface, index);
+}
+
+/**
  * jmp_driver_object_matches:
  * @self: a #JmpDriverObject
  * @driver: a driver of the new tree

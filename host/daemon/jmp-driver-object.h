@@ -19,6 +19,8 @@ JmpDriverObject *jmp_driver_object_new        (JmpDriver   *driver,
                                                const gchar *dotted_path,
                                                const gchar *parent_uuid);
 JmpDriver       *jmp_driver_object_get_driver (JmpDriverObject *self);
+void             jmp_driver_object_set_index  (JmpDriverObject *self,
+                                               guint            index);
 gboolean         jmp_driver_object_matches    (JmpDriverObject *self,
                                                JmpDriver       *driver,
                                                const gchar     *parent_uuid);

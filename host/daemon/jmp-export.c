@@ -33,6 +33,7 @@ G_DEFINE_FINAL_TYPE (JmpExport, jmp_export, G_TYPE_OBJECT)
 typedef struct {
   JmpExport  *self;
   GHashTable *wanted;  /* object path → JmpDriverObject, kept or new */
+  guint       index;   /* depth first, in config order */
 } JmpExportSync;
 
 static void jmp_export_add_children (JmpExportSync *sync,
@@ -56,6 +57,7 @@ jmp_export_add (JmpExportSync *sync,
     object = jmp_driver_object_new (driver, object_path, key, dotted, parent_uuid);
   else
     g_object_ref (object);
+  jmp_driver_object_set_index (object, sync->index++);
   g_hash_table_insert (sync->wanted, g_strdup (object_path), object);
 
   /* a ref is shown once, where it stands; its target's children are
@@ -127,7 +129,7 @@ jmp_export_sync_host (JmpExport *self)
 static void
 jmp_export_sync (JmpExport *self)
 {
-  JmpExportSync sync = { self, NULL };
+  JmpExportSync sync = { self, NULL, 0 };
   JmpDriver *root = jmp_host_get_root (self->host);
   g_autoptr(GHashTable) wanted = g_hash_table_new_full (g_str_hash, g_str_equal,
                                                         g_free, g_object_unref);

@@ -954,12 +954,18 @@ jmp_client_get_labels (JmpClient *self)
   return self->labels;
 }
 
-/* Object paths escape every component to [A-Za-z0-9_], all of which sort
- * after '/', so plain strcmp() puts a driver's children right after it and
- * before its next sibling: depth-first order. */
+/* The host numbers its drivers depth first in the order of the config
+ * file. Between equal numbers (a host that has none), object paths: they
+ * escape every component to [A-Za-z0-9_], all of which sort after '/', so
+ * strcmp() still puts a driver's children right after it. */
 static gint
 compare_drivers (gconstpointer a, gconstpointer b)
 {
+  guint ia = jmp_driver_proxy_get_index ((JmpDriverProxy *) a);
+  guint ib = jmp_driver_proxy_get_index ((JmpDriverProxy *) b);
+
+  if (ia != ib)
+    return ia < ib ? -1 : 1;
   return strcmp (jmp_driver_proxy_get_object_path ((JmpDriverProxy *) a),
                  jmp_driver_proxy_get_object_path ((JmpDriverProxy *) b));
 }
@@ -968,8 +974,8 @@ compare_drivers (gconstpointer a, gconstpointer b)
  * jmp_client_get_drivers:
  * @self: a #JmpClient
  *
- * Lists every driver of the host, nested ones included, depth first: a
- * driver comes right before its children.
+ * Lists every driver of the host, nested ones included, depth first in
+ * the order of the config file: a driver comes right before its children.
  *
  * Returns: (transfer full) (element-type JmpDriverProxy): the drivers
  */

@@ -274,6 +274,20 @@ jmp_driver_proxy_get_type_name (JmpDriverProxy *self)
 }
 
 /**
+ * jmp_driver_proxy_get_index:
+ * @self: a #JmpDriverProxy
+ *
+ * Returns: the driver's position in the export, depth first in the order
+ *   of the config file
+ */
+guint
+jmp_driver_proxy_get_index (JmpDriverProxy *self)
+{
+  g_return_val_if_fail (JMP_IS_DRIVER_PROXY (self), 0);
+  return self->driver != NULL ? jmp_dbus_driver1_get_index (self->driver) : 0;
+}
+
+/**
  * jmp_driver_proxy_get_uuid:
  * @self: a #JmpDriverProxy
  *

@@ -23,6 +23,7 @@ GDBusObject     *jmp_driver_proxy_get_object              (JmpDriverProxy *self)
 const gchar     *jmp_driver_proxy_get_object_path         (JmpDriverProxy *self);
 const gchar     *jmp_driver_proxy_get_name                (JmpDriverProxy *self);
 const gchar     *jmp_driver_proxy_get_path                (JmpDriverProxy *self);
+guint            jmp_driver_proxy_get_index               (JmpDriverProxy *self);
 const gchar     *jmp_driver_proxy_get_type_name           (JmpDriverProxy *self);
 const gchar     *jmp_driver_proxy_get_uuid                (JmpDriverProxy *self);
 const gchar     *jmp_driver_proxy_get_parent_uuid         (JmpDriverProxy *self);

@@ -213,10 +213,12 @@ test_list (Fixture *fixture, gconstpointer data)
   g_assert_cmpint (nested, >, 0);
   g_assert_cmpint (deepest, >, 0);
 
-  /* Depth first: a driver right before its children. */
-  g_assert_cmpint (loopback, <, deeper);
+  /* Depth first in the order of the file: a driver right before its
+   * children, siblings as written (echo before deeper). */
+  g_assert_cmpint (echo, <, loopback);
+  g_assert_cmpint (loopback + 1, ==, nested);
+  g_assert_cmpint (nested + 1, ==, deeper);
   g_assert_cmpint (deeper + 1, ==, deepest);
-  g_assert_cmpint (deepest, <, nested);
 
   g_assert_nonnull (strstr (lines[echo], "EchoNetwork"));
   g_assert_nonnull (strstr (lines[echo], "Echoes every byte back"));

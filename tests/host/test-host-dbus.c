@@ -151,6 +151,18 @@ assert_tree (GDBusConnection *connection, const gchar *bus_name)
   g_assert_null (g_variant_lookup_value (g_hash_table_lookup (objects, HOST_PATH "/driver/harness"),
                                          NETWORK_IFACE, NULL));
 
+  /* depth first, in the order of the file */
+  {
+    const gchar *order[] = { HOST_PATH "/driver/echo", HOST_PATH "/driver/harness",
+                             probe_path, HOST_PATH "/driver/alias" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (order); i++)
+      {
+        g_autoptr(GVariant) index = object_prop (objects, order[i], DRIVER_IFACE, "Index");
+        g_assert_cmpuint (g_variant_get_uint32 (index), ==, i);
+      }
+  }
+
   s = object_prop_string (objects, HOST_PATH "/driver/harness", "Type");
   g_assert_cmpstr (s, ==, "Composite");
   g_clear_pointer (&s, g_free);
