@@ -36,7 +36,7 @@ echo
 echo "== echo hello | jmp echo connect"
 echo hello | jmp echo connect
 echo
-echo "The host serves on DBUS_SESSION_BUS_ADDRESS=$DBUS_SESSION_BUS_ADDRESS"
-echo "From another shell: export that variable and PATH=$build/host/cli:\$PATH, then 'jmp list'."
+echo "The host serves on the session bus DBUS_SESSION_BUS_ADDRESS=$DBUS_SESSION_BUS_ADDRESS"
+echo "From another shell: DBUS_SESSION_BUS_ADDRESS='$DBUS_SESSION_BUS_ADDRESS' jmp list"
 echo "Press Ctrl-C to stop it."
 wait $host
