@@ -491,6 +491,41 @@ test_bad_calls (void)
   g_assert_nonnull (error);
   g_clear_error (&error);
 
+  /* the bus calls a peer answers for bus tools, with wrong and odd input */
+  reply = g_dbus_connection_call_sync (connection, NULL, "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "GetNameOwner",
+                                       g_variant_new ("(s)", "org.example.Nobody"), NULL,
+                                       G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &error);
+  g_assert_nonnull (error);
+  remote = g_dbus_error_get_remote_error (error);
+  g_assert_cmpstr (remote, ==, "org.freedesktop.DBus.Error.NameHasNoOwner");
+  g_free (remote);
+  g_clear_error (&error);
+  reply = g_dbus_connection_call_sync (connection, NULL, "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "NameHasOwner",
+                                       g_variant_new ("(u)", 7), NULL,
+                                       G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &error);
+  g_assert_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS);
+  g_clear_error (&error);
+  reply = g_dbus_connection_call_sync (connection, NULL, "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "RequestName",
+                                       g_variant_new ("(su)", "dev.jumpstarter.Host1", 0), NULL,
+                                       G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &error);
+  g_assert_error (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD);
+  g_clear_error (&error);
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = g_dbus_connection_call_sync (connection, NULL, "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "Hello", NULL,
+                                       G_VARIANT_TYPE ("(s)"), G_DBUS_CALL_FLAGS_NONE, 10000,
+                                       NULL, &error);
+  g_assert_no_error (error);
+  {
+    const gchar *unique = NULL;
+
+    g_variant_get (reply, "(&s)", &unique);
+    g_assert_true (g_dbus_is_unique_name (unique));
+  }
+
   /* garbage bytes instead of D-Bus on the socket */
   {
     g_autoptr(GSocketClient) client = g_socket_client_new ();
