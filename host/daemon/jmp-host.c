@@ -53,41 +53,6 @@ jmp_host_read_config (const gchar *path, GCancellable *cancellable, GError **err
 }
 
 static gboolean
-jmp_host_collect_cb (JmpDriver *driver, const gchar *path, gpointer user_data)
-{
-  g_ptr_array_add (user_data, driver);
-  return TRUE;
-}
-
-static GPtrArray *
-jmp_host_list_drivers (JmpDriver *root)
-{
-  GPtrArray *drivers = g_ptr_array_new ();
-
-  if (root != NULL)
-    jmp_driver_foreach (root, jmp_host_collect_cb, drivers);
-  return drivers;
-}
-
-/* Stops the drivers of @old that @new does not keep, children first. */
-static void
-jmp_host_stop_unused (JmpDriver *old, JmpDriver *new)
-{
-  g_autoptr(GPtrArray) old_drivers = jmp_host_list_drivers (old);
-  g_autoptr(GPtrArray) new_drivers = jmp_host_list_drivers (new);
-  g_autoptr(GHashTable) kept = g_hash_table_new (NULL, NULL);
-
-  for (guint i = 0; i < new_drivers->len; i++)
-    g_hash_table_add (kept, g_ptr_array_index (new_drivers, i));
-  for (guint i = old_drivers->len; i > 0; i--)
-    {
-      JmpDriver *driver = g_ptr_array_index (old_drivers, i - 1);
-      if (!g_hash_table_contains (kept, driver))
-        jmp_driver_stop (driver);
-    }
-}
-
-static gboolean
 jmp_host_apply (JmpHost *self, JmpConfig *config, GError **error)
 {
   g_autoptr(JmpDriver) root = NULL;
@@ -97,7 +62,7 @@ jmp_host_apply (JmpHost *self, JmpConfig *config, GError **error)
     return FALSE;
 
   if (self->root != NULL)
-    jmp_host_stop_unused (self->root, root);
+    jmp_config_stop_unused (self->root, root);
   g_set_object (&self->config, config);
   g_set_object (&self->root, root);
   g_signal_emit (self, signals[SIGNAL_TREE_CHANGED], 0);
@@ -199,7 +164,7 @@ jmp_host_shutdown (JmpHost *self)
 {
   if (self->root == NULL)
     return;
-  jmp_host_stop_unused (self->root, NULL);
+  jmp_config_stop_unused (self->root, NULL);
   g_clear_object (&self->root);
   g_signal_emit (self, signals[SIGNAL_TREE_CHANGED], 0);
 }
