@@ -30,7 +30,7 @@ jmp_driver_object_return_error (GDBusMethodInvocation *invocation, GError *error
 }
 
 typedef struct {
-  JmpDBusNetwork1       *skeleton;
+  gpointer               skeleton;  /* the interface skeleton that was called */
   GDBusMethodInvocation *invocation;
 } JmpCallData;
 
@@ -45,7 +45,7 @@ jmp_call_data_free (JmpCallData *data)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (JmpCallData, jmp_call_data_free)
 
 static JmpCallData *
-jmp_call_data_new (JmpDBusNetwork1 *skeleton, GDBusMethodInvocation *invocation)
+jmp_call_data_new (gpointer skeleton, GDBusMethodInvocation *invocation)
 {
   JmpCallData *data = g_new0 (JmpCallData, 1);
 
@@ -126,6 +126,68 @@ jmp_driver_object_handle_address (JmpDBusNetwork1       *skeleton,
   jmp_network_get_address_async (JMP_NETWORK (self->driver), NULL,
                                  jmp_driver_object_address_cb,
                                  jmp_call_data_new (skeleton, invocation));
+  return TRUE;
+}
+
+static void
+jmp_driver_object_state_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(JmpCallData) data = user_data;
+  g_autoptr(GVariant) state = NULL;
+  GError *error = NULL;
+
+  state = jmp_video_get_state_finish (JMP_VIDEO (source), res, &error);
+  if (state == NULL)
+    {
+      jmp_driver_object_return_error (data->invocation, error);
+      return;
+    }
+  if (!g_variant_is_of_type (state, G_VARIANT_TYPE_VARDICT))
+    {
+      g_critical ("%s returned a state of type %s, not a{sv}",
+                  G_OBJECT_TYPE_NAME (source), g_variant_get_type_string (state));
+      g_dbus_method_invocation_return_error (data->invocation, JMP_ERROR, JMP_ERROR_FAILED,
+                                             _("the driver returned a malformed state"));
+      return;
+    }
+  jmp_dbus_video1_complete_state (data->skeleton, data->invocation, state);
+}
+
+static gboolean
+jmp_driver_object_handle_state (JmpDBusVideo1         *skeleton,
+                                GDBusMethodInvocation *invocation,
+                                JmpDriverObject       *self)
+{
+  jmp_video_get_state_async (JMP_VIDEO (self->driver), NULL, jmp_driver_object_state_cb,
+                             jmp_call_data_new (skeleton, invocation));
+  return TRUE;
+}
+
+static void
+jmp_driver_object_snapshot_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(JmpCallData) data = user_data;
+  g_autoptr(GBytes) jpeg = NULL;
+  GError *error = NULL;
+
+  jpeg = jmp_video_snapshot_finish (JMP_VIDEO (source), res, &error);
+  if (jpeg == NULL)
+    {
+      jmp_driver_object_return_error (data->invocation, error);
+      return;
+    }
+  /* the frame's own buffer goes into the message, no copy */
+  jmp_dbus_video1_complete_snapshot (data->skeleton, data->invocation,
+                                     g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, jpeg, TRUE));
+}
+
+static gboolean
+jmp_driver_object_handle_snapshot (JmpDBusVideo1         *skeleton,
+                                   GDBusMethodInvocation *invocation,
+                                   JmpDriverObject       *self)
+{
+  jmp_video_snapshot_async (JMP_VIDEO (self->driver), NULL, jmp_driver_object_snapshot_cb,
+                            jmp_call_data_new (skeleton, invocation));
   return TRUE;
 }
 
@@ -236,6 +298,18 @@ jmp_driver_object_new (JmpDriver   *driver,
       g_signal_connect (network, "handle-address",
                         G_CALLBACK (jmp_driver_object_handle_address), self);
       jmp_dbus_object_skeleton_set_network1 (JMP_DBUS_OBJECT_SKELETON (self), network);
+    }
+
+  if (JMP_IS_VIDEO (driver))
+    {
+      g_autoptr(JmpDBusVideo1) video = jmp_dbus_video1_skeleton_new ();
+
+      jmp_dbus_video1_set_stream_path (video, jmp_video_get_stream_path (JMP_VIDEO (driver)));
+      g_signal_connect (video, "handle-state",
+                        G_CALLBACK (jmp_driver_object_handle_state), self);
+      g_signal_connect (video, "handle-snapshot",
+                        G_CALLBACK (jmp_driver_object_handle_snapshot), self);
+      jmp_dbus_object_skeleton_set_video1 (JMP_DBUS_OBJECT_SKELETON (self), video);
     }
 
   jmp_driver_export (driver, G_DBUS_OBJECT_SKELETON (self));

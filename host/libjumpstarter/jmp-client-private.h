@@ -7,6 +7,7 @@
 #include "jmp-client.h"
 #include "jmp-driver-proxy.h"
 #include "jmp-network-proxy.h"
+#include "jmp-video-proxy.h"
 #include "jmp-dbus-generated.h"
 
 G_BEGIN_DECLS
@@ -16,9 +17,11 @@ G_BEGIN_DECLS
 #define JMP_DRIVER_OBJECT_PATH      JMP_HOST_OBJECT_PATH "/driver"
 #define JMP_DRIVER_INTERFACE        "dev.jumpstarter.Driver1"
 #define JMP_NETWORK_INTERFACE       "dev.jumpstarter.Network1"
+#define JMP_VIDEO_INTERFACE         "dev.jumpstarter.Video1"
 
 JmpDriverProxy  *jmp_driver_proxy_new_for_object (GDBusObject     *object);
 JmpNetworkProxy *jmp_network_proxy_new_for_proxy (JmpDBusNetwork1 *proxy);
+JmpVideoProxy   *jmp_video_proxy_new_for_proxy   (JmpDBusVideo1   *proxy);
 
 /* Turns an error of a D-Bus call into %JMP_ERROR with the remote prefix
  * stripped, so that every caller shows the host's own message. */

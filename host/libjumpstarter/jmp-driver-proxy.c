@@ -27,6 +27,7 @@ struct _JmpDriverProxy
   JmpDBusDriver1  *driver;      /* NULL only if the object lost Driver1 */
   JmpNetworkProxy *network;     /* made on first use */
   JmpDbusNetworkProxy *dbus_network; /* likewise */
+  JmpVideoProxy *video;         /* likewise */
   gchar           *fallback_path;
 
   GVariant        *labels_value;
@@ -123,6 +124,7 @@ jmp_driver_proxy_dispose (GObject *object)
   JmpDriverProxy *self = JMP_DRIVER_PROXY (object);
 
   g_clear_object (&self->dbus_network);
+  g_clear_object (&self->video);
   g_clear_object (&self->network);
   g_clear_object (&self->driver);
   g_clear_object (&self->object);
@@ -452,4 +454,29 @@ jmp_driver_proxy_get_dbus_network (JmpDriverProxy *self)
                                                        jmp_driver_proxy_get_path (self));
     }
   return self->dbus_network;
+}
+
+/**
+ * jmp_driver_proxy_get_video:
+ * @self: a #JmpDriverProxy
+ *
+ * The `dev.jumpstarter.Video1` side of the driver: UStreamer, HttpVideo.
+ *
+ * Returns: (transfer none) (nullable): the proxy, or %NULL if the driver is
+ *   not a video driver
+ */
+JmpVideoProxy *
+jmp_driver_proxy_get_video (JmpDriverProxy *self)
+{
+  g_return_val_if_fail (JMP_IS_DRIVER_PROXY (self), NULL);
+
+  if (self->video == NULL)
+    {
+      g_autoptr(GDBusInterface) iface = g_dbus_object_get_interface (self->object, JMP_VIDEO_INTERFACE);
+
+      if (iface == NULL || !JMP_DBUS_IS_VIDEO1 (iface))
+        return NULL;
+      self->video = jmp_video_proxy_new_for_proxy (JMP_DBUS_VIDEO1 (iface));
+    }
+  return self->video;
 }

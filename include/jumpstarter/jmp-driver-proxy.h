@@ -12,6 +12,7 @@
 
 #include "jmp-network-proxy.h"
 #include "jmp-dbus-network-proxy.h"
+#include "jmp-video-proxy.h"
 
 G_BEGIN_DECLS
 
@@ -34,5 +35,6 @@ gboolean         jmp_driver_proxy_has_interface           (JmpDriverProxy *self,
                                                            const gchar    *interface_name);
 JmpNetworkProxy *jmp_driver_proxy_get_network             (JmpDriverProxy *self);
 JmpDbusNetworkProxy *jmp_driver_proxy_get_dbus_network    (JmpDriverProxy *self);
+JmpVideoProxy   *jmp_driver_proxy_get_video               (JmpDriverProxy *self);
 
 G_END_DECLS

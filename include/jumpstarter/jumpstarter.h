@@ -11,6 +11,7 @@
 #include <jumpstarter/jmp-driver.h>
 #include <jumpstarter/jmp-composite.h>
 #include <jumpstarter/jmp-network.h>
+#include <jumpstarter/jmp-video.h>
 #include <jumpstarter/jmp-plugin-info.h>
 #include <jumpstarter/jmp-registry.h>
 #include <jumpstarter/jmp-plugin.h>
@@ -18,6 +19,7 @@
 #include <jumpstarter/jmp-config.h>
 #include <jumpstarter/jmp-network-proxy.h>
 #include <jumpstarter/jmp-dbus-network-proxy.h>
+#include <jumpstarter/jmp-video-proxy.h>
 #include <jumpstarter/jmp-driver-proxy.h>
 #include <jumpstarter/jmp-client.h>
 #include <jumpstarter/jmp-portforward.h>
