@@ -16,9 +16,19 @@ typedef struct {
   const gchar *interface;     /* the capability the driver needs */
   const gchar *summary;       /* unless the driver's MethodsDescription says better */
   gint       (*run) (JmpDriverContext *ctx, gint argc, gchar **argv);
+  gboolean   (*offered) (JmpDriverProxy *driver);  /* NULL: whenever it has the interface */
 } JmpDriverCommand;
 
 #define NETWORK1 "dev.jumpstarter.Network1"
+
+/* A UDP forward only makes sense where each write is one datagram. */
+static gboolean
+jmp_cmd_driver_is_datagram (JmpDriverProxy *driver)
+{
+  JmpNetworkProxy *network = jmp_driver_proxy_get_network (driver);
+
+  return network != NULL && jmp_network_proxy_get_socket_type (network) == G_SOCKET_TYPE_DATAGRAM;
+}
 
 /* In the order help lists them. */
 static const JmpDriverCommand driver_commands[] = {
@@ -31,7 +41,7 @@ static const JmpDriverCommand driver_commands[] = {
   { "forward-unix", NETWORK1, N_("Forward a local Unix socket to the target, a new stream per connection"),
     jmp_cmd_network_forward_unix },
   { "forward-udp", NETWORK1, N_("Forward a local UDP port to a datagram target; replies go back to each sender"),
-    jmp_cmd_network_forward_udp },
+    jmp_cmd_network_forward_udp, jmp_cmd_driver_is_datagram },
   { "run", "dev.jumpstarter.DBusNetwork1", N_("Run a command that sees the exporter's bus as its own"),
     jmp_cmd_dbus_run },
 };
@@ -39,7 +49,9 @@ static const JmpDriverCommand driver_commands[] = {
 static gboolean
 jmp_cmd_driver_supports (JmpDriverProxy *driver, const JmpDriverCommand *command)
 {
-  return command->interface == NULL || jmp_driver_proxy_has_interface (driver, command->interface);
+  if (command->interface != NULL && !jmp_driver_proxy_has_interface (driver, command->interface))
+    return FALSE;
+  return command->offered == NULL || command->offered (driver);
 }
 
 static const gchar *

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <glib-unix.h>
 
 #include "jmp-driver-object.h"
 
@@ -65,6 +66,13 @@ jmp_driver_object_connect_cb (GObject *source, GAsyncResult *res, gpointer user_
 
   socket = jmp_network_connect_finish (JMP_NETWORK (source), res, &error);
   if (socket == NULL)
+    {
+      jmp_driver_object_return_error (data->invocation, error);
+      return;
+    }
+  /* a client gets the fd as connect() would give it; GSocket made it
+   * non-blocking, and the dup shares that flag */
+  if (!g_unix_set_fd_nonblocking (g_socket_get_fd (socket), FALSE, &error))
     {
       jmp_driver_object_return_error (data->invocation, error);
       return;
@@ -293,6 +301,9 @@ jmp_driver_object_new (JmpDriver   *driver,
     {
       g_autoptr(JmpDBusNetwork1) network = jmp_dbus_network1_skeleton_new ();
 
+      jmp_dbus_network1_set_socket_type (network,
+                                         jmp_network_get_socket_type (JMP_NETWORK (driver)) ==
+                                           G_SOCKET_TYPE_DATAGRAM ? "datagram" : "stream");
       g_signal_connect (network, "handle-connect",
                         G_CALLBACK (jmp_driver_object_handle_connect), self);
       g_signal_connect (network, "handle-address",

@@ -474,3 +474,22 @@ jmp_network_proxy_get_address_sync (JmpNetworkProxy  *self,
     }
   return address;
 }
+
+/**
+ * jmp_network_proxy_get_socket_type:
+ * @self: a #JmpNetworkProxy
+ *
+ * What the driver's streams carry: %G_SOCKET_TYPE_DATAGRAM for a
+ * UdpNetwork, %G_SOCKET_TYPE_STREAM for byte streams (also from a host
+ * too old to say).
+ *
+ * Returns: %G_SOCKET_TYPE_STREAM or %G_SOCKET_TYPE_DATAGRAM
+ */
+GSocketType
+jmp_network_proxy_get_socket_type (JmpNetworkProxy *self)
+{
+  g_return_val_if_fail (JMP_IS_NETWORK_PROXY (self), G_SOCKET_TYPE_STREAM);
+
+  return g_strcmp0 (jmp_dbus_network1_get_socket_type (self->proxy), "datagram") == 0 ?
+         G_SOCKET_TYPE_DATAGRAM : G_SOCKET_TYPE_STREAM;
+}

@@ -119,3 +119,23 @@ jmp_network_get_address_finish (JmpNetwork    *self,
     return g_task_propagate_pointer (G_TASK (result), error);
   return JMP_NETWORK_GET_IFACE (self)->get_address_finish (self, result, error);
 }
+
+/**
+ * jmp_network_get_socket_type:
+ * @self: a #JmpNetwork
+ *
+ * What the driver's streams carry, so that a client offers the forwards
+ * that make sense for it (a UDP forward for datagrams, TCP and Unix ones
+ * for byte streams).
+ *
+ * Returns: %G_SOCKET_TYPE_STREAM or %G_SOCKET_TYPE_DATAGRAM
+ */
+GSocketType
+jmp_network_get_socket_type (JmpNetwork *self)
+{
+  JmpNetworkInterface *iface;
+
+  g_return_val_if_fail (JMP_IS_NETWORK (self), G_SOCKET_TYPE_STREAM);
+  iface = JMP_NETWORK_GET_IFACE (self);
+  return iface->get_socket_type != NULL ? iface->get_socket_type (self) : G_SOCKET_TYPE_STREAM;
+}

@@ -46,5 +46,6 @@ gchar     *jmp_network_proxy_get_address_finish    (JmpNetworkProxy     *self,
 gchar     *jmp_network_proxy_get_address_sync      (JmpNetworkProxy     *self,
                                                     GCancellable        *cancellable,
                                                     GError             **error);
+GSocketType jmp_network_proxy_get_socket_type      (JmpNetworkProxy     *self);
 
 G_END_DECLS

@@ -23,6 +23,8 @@ G_DECLARE_INTERFACE (JmpNetwork, jmp_network, JMP, NETWORK, GObject)
  * @get_address_async: (nullable): compute the address a client may use
  *   directly; %NULL means the driver has none (%JMP_ERROR_NOT_SUPPORTED)
  * @get_address_finish: finish @get_address_async
+ * @get_socket_type: (nullable): %G_SOCKET_TYPE_DATAGRAM for a driver whose
+ *   streams carry datagrams (UdpNetwork); %NULL means %G_SOCKET_TYPE_STREAM
  *
  * A driver that reaches a target over a byte stream or datagram socket.
  */
@@ -44,9 +46,10 @@ struct _JmpNetworkInterface
   gchar   *(*get_address_finish) (JmpNetwork          *self,
                                   GAsyncResult        *result,
                                   GError             **error);
+  GSocketType (*get_socket_type) (JmpNetwork          *self);
 
   /*< private >*/
-  gpointer padding[8];
+  gpointer padding[7];
 };
 
 void      jmp_network_connect_async      (JmpNetwork          *self,
@@ -63,5 +66,6 @@ void      jmp_network_get_address_async  (JmpNetwork          *self,
 gchar    *jmp_network_get_address_finish (JmpNetwork          *self,
                                           GAsyncResult        *result,
                                           GError             **error);
+GSocketType jmp_network_get_socket_type  (JmpNetwork          *self);
 
 G_END_DECLS

@@ -245,9 +245,16 @@ jmp_inet_network_get_address_finish (JmpNetwork    *network,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+static GSocketType
+jmp_inet_network_get_socket_type (JmpNetwork *network)
+{
+  return JMP_INET_NETWORK_GET_CLASS (network)->socket_type;
+}
+
 static void
 jmp_inet_network_iface_init (JmpNetworkInterface *iface)
 {
+  iface->get_socket_type = jmp_inet_network_get_socket_type;
   iface->connect_async = jmp_inet_network_connect_async;
   iface->connect_finish = jmp_inet_network_connect_finish;
   iface->get_address_async = jmp_inet_network_get_address_async;

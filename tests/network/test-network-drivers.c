@@ -8,6 +8,7 @@
  * directory, vsock CID 1.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -17,6 +18,7 @@
 #include <linux/vm_sockets.h>
 
 #include <gio/gunixsocketaddress.h>
+#include <gio/gunixfdlist.h>
 
 #include "jmp-test-common.h"
 
@@ -655,6 +657,91 @@ test_tcp_half_close (void)
 }
 
 /* ------------------------------------------------------------------------ */
+/* What every Connect() hands over, seen as a plain D-Bus client sees it */
+
+static gint
+raw_connect (Bench *bench, const gchar *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JmpDriverProxy) driver = jmp_client_get_driver (bench->client, name, &error);
+  g_autoptr(GUnixFDList) fds = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  gint fd;
+
+  g_assert_no_error (error);
+  reply = g_dbus_connection_call_with_unix_fd_list_sync (
+    jmp_client_get_connection (bench->client), NULL,
+    jmp_driver_proxy_get_object_path (driver), "dev.jumpstarter.Network1", "Connect",
+    NULL, G_VARIANT_TYPE ("(h)"), G_DBUS_CALL_FLAGS_NONE, HANG_GUARD_MS, NULL, &fds, NULL,
+    &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (fds);
+  g_assert_cmpint (g_unix_fd_list_get_length (fds), ==, 1);
+  fd = g_unix_fd_list_get (fds, 0, &error);
+  g_assert_no_error (error);
+  return fd;
+}
+
+static gchar *
+socket_type_of (Bench *bench, const gchar *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JmpDriverProxy) driver = jmp_client_get_driver (bench->client, name, &error);
+  g_autoptr(GDBusInterface) iface = NULL;
+  g_autoptr(GVariant) value = NULL;
+
+  g_assert_no_error (error);
+  iface = g_dbus_object_get_interface (jmp_driver_proxy_get_object (driver),
+                                       "dev.jumpstarter.Network1");
+  g_assert_nonnull (iface);
+  value = g_dbus_proxy_get_cached_property (G_DBUS_PROXY (iface), "SocketType");
+  g_assert_nonnull (value);
+  return g_variant_dup_string (value, NULL);
+}
+
+static void
+test_handed_over_fds (void)
+{
+  g_autofree gchar *dir = jmp_test_mkdtemp ();
+  g_autofree gchar *path = g_build_filename (dir, "target.sock", NULL);
+  g_autoptr(EchoServer) unix_server = echo_server_new_unix (path);
+  const gchar *hosts[] = { "127.0.0.1", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EchoServer) tcp_server = echo_server_new_tcp (hosts, &error);
+  g_autofree gchar *yaml = NULL;
+  g_autoptr(Bench) bench = NULL;
+  const struct {
+    const gchar *name;
+    const gchar *socket_type;
+  } drivers[] = {
+    { "tcp", "stream" }, { "udp", "datagram" }, { "unix", "stream" }, { "echo", "stream" },
+  };
+
+  g_assert_no_error (error);
+  yaml = g_strdup_printf ("export:\n"
+                          "  tcp: {type: TcpNetwork, config: {host: 127.0.0.1, port: %u}}\n"
+                          "  udp: {type: UdpNetwork, config: {host: 127.0.0.1, port: 9}}\n"
+                          "  unix: {type: UnixNetwork, config: {path: '%s'}}\n"
+                          "  echo: {type: EchoNetwork}\n",
+                          tcp_server->port, path);
+  bench = bench_new (yaml);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (drivers); i++)
+    {
+      g_autofree gchar *socket_type = socket_type_of (bench, drivers[i].name);
+      gint fd = raw_connect (bench, drivers[i].name);
+      gint flags = fcntl (fd, F_GETFL);
+
+      g_test_message ("%s: flags %#x", drivers[i].name, flags);
+      g_assert_cmpint (flags, >=, 0);
+      /* as connect() gives it: a plain read() blocks instead of EAGAIN */
+      g_assert_cmpint (flags & O_NONBLOCK, ==, 0);
+      g_assert_cmpstr (socket_type, ==, drivers[i].socket_type);
+      close (fd);
+    }
+}
+
+/* ------------------------------------------------------------------------ */
 /* UDP */
 
 static void
@@ -1290,6 +1377,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/network-drivers/tcp/fallback", test_tcp_fallback);
   g_test_add_func ("/network-drivers/tcp/half-close", test_tcp_half_close);
   g_test_add_func ("/network-drivers/udp/datagrams", test_udp_datagrams);
+  g_test_add_func ("/network-drivers/handed-over-fds", test_handed_over_fds);
   g_test_add_func ("/network-drivers/unix/stream", test_unix_stream);
   g_test_add_func ("/network-drivers/vsock", test_vsock);
   g_test_add_func ("/network-drivers/address", test_address);

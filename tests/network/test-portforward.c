@@ -558,6 +558,12 @@ static const gchar *echo_yaml =
   "export:\n"
   "  echo: {type: EchoNetwork}\n";
 
+/* and a datagram driver, for the commands only it is offered */
+static const gchar *echo_udp_yaml =
+  "export:\n"
+  "  echo: {type: EchoNetwork}\n"
+  "  udp: {type: UdpNetwork, config: {host: 127.0.0.1, port: 9}}\n";
+
 typedef struct {
   gchar       *dir;
   JmpTestHost *host;
@@ -1820,10 +1826,9 @@ check_cli_port_in_use (Fixture *f, GSocketType type)
   g_autofree gchar *port = g_strdup_printf ("%u", socket_port (occupant));
   g_autofree gchar *expected = g_strdup_printf (
     "jmp: cannot listen on 127.0.0.1:%s: address already in use\n", port);
-  g_autoptr(JmpProc) fwd = jmp_proc_start (host_address (f), FALSE, "echo",
-                                           type == G_SOCKET_TYPE_STREAM ? "forward-tcp"
-                                                                        : "forward-udp",
-                                           port, NULL);
+  gboolean stream = type == G_SOCKET_TYPE_STREAM;
+  g_autoptr(JmpProc) fwd = jmp_proc_start (host_address (f), FALSE, stream ? "echo" : "udp",
+                                           stream ? "forward-tcp" : "forward-udp", port, NULL);
 
   jmp_proc_finish (fwd, 0);
   g_assert_cmpint (fwd->status, ==, 1);
@@ -1857,7 +1862,9 @@ test_cli_usage (Fixture *f, gconstpointer data)
 {
   const gchar *no_port[] = { "echo", "forward-tcp", NULL };
   const gchar *big_port[] = { "echo", "forward-tcp", "70000", NULL };
-  const gchar *bad_port[] = { "echo", "forward-udp", "ssh", NULL };
+  const gchar *bad_port[] = { "udp", "forward-udp", "ssh", NULL };
+  /* a byte stream has no datagrams to forward */
+  const gchar *udp_on_stream[] = { "echo", "forward-udp", "0", NULL };
   const gchar *two_ports[] = { "echo", "forward-tcp", "1", "2", NULL };
   const gchar *two_paths[] = { "echo", "forward-unix", "a", "b", NULL };
   const gchar *bad_option[] = { "echo", "forward-tcp", "--bogus", "0", NULL };
@@ -1865,6 +1872,7 @@ test_cli_usage (Fixture *f, gconstpointer data)
   check_cli_usage (f, no_port, "PORT");
   check_cli_usage (f, big_port, "70000");
   check_cli_usage (f, bad_port, "ssh");
+  check_cli_usage (f, udp_on_stream, "has no command \"forward-udp\"");
   check_cli_usage (f, two_ports, "\"2\"");
   check_cli_usage (f, two_paths, "\"b\"");
   check_cli_usage (f, bad_option, "--bogus");
@@ -2255,8 +2263,8 @@ main (int argc, char **argv)
   ADD ("/portforward/cli/unix-default", test_cli_unix_default, echo_yaml);
   ADD ("/portforward/cli/unix-given", test_cli_unix_given, echo_yaml);
   ADD ("/portforward/cli/unix-in-use", test_cli_unix_in_use, echo_yaml);
-  ADD ("/portforward/cli/port-in-use", test_cli_port_in_use, echo_yaml);
-  ADD ("/portforward/cli/usage", test_cli_usage, echo_yaml);
+  ADD ("/portforward/cli/port-in-use", test_cli_port_in_use, echo_udp_yaml);
+  ADD ("/portforward/cli/usage", test_cli_usage, echo_udp_yaml);
   ADD ("/portforward/cli/failed-connection", test_cli_failed_connection, NULL);
   ADD ("/portforward/cli/verbose", test_cli_verbose, echo_yaml);
   ADD ("/portforward/cli/udp", test_cli_udp, NULL);
