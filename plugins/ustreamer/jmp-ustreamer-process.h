@@ -1,0 +1,26 @@
+/*
+ * Copyright the jumpstarter-glib authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <libsoup/soup.h>
+
+G_BEGIN_DECLS
+
+#define JMP_TYPE_USTREAMER_PROCESS (jmp_ustreamer_process_get_type ())
+G_DECLARE_FINAL_TYPE (JmpUstreamerProcess, jmp_ustreamer_process, JMP, USTREAMER_PROCESS, GObject)
+
+JmpUstreamerProcess *jmp_ustreamer_process_new             (const gchar          *name,
+                                                            const gchar          *executable,
+                                                            const gchar * const  *options,
+                                                            gdouble               start_timeout);
+gboolean             jmp_ustreamer_process_start           (JmpUstreamerProcess  *self,
+                                                            GError              **error);
+void                 jmp_ustreamer_process_stop            (JmpUstreamerProcess  *self);
+SoupSession         *jmp_ustreamer_process_get_session     (JmpUstreamerProcess  *self,
+                                                            GError              **error);
+const gchar         *jmp_ustreamer_process_get_socket_path (JmpUstreamerProcess  *self);
+guint                jmp_ustreamer_process_get_restarts    (JmpUstreamerProcess  *self);
+
+G_END_DECLS
