@@ -87,5 +87,14 @@ gint        jmp_cmd_network_forward_udp (JmpDriverContext *ctx,
 gint        jmp_cmd_dbus_run        (JmpDriverContext    *ctx,
                                      gint                 argc,
                                      gchar              **argv);
+gint        jmp_cmd_video_state     (JmpDriverContext    *ctx,
+                                     gint                 argc,
+                                     gchar              **argv);
+gint        jmp_cmd_video_snapshot  (JmpDriverContext    *ctx,
+                                     gint                 argc,
+                                     gchar              **argv);
+gint        jmp_cmd_video_stream    (JmpDriverContext    *ctx,
+                                     gint                 argc,
+                                     gchar              **argv);
 
 G_END_DECLS

@@ -20,6 +20,7 @@ typedef struct {
 } JmpDriverCommand;
 
 #define NETWORK1 "dev.jumpstarter.Network1"
+#define VIDEO1   "dev.jumpstarter.Video1"
 
 /* A UDP forward only makes sense where each write is one datagram. */
 static gboolean
@@ -44,6 +45,12 @@ static const JmpDriverCommand driver_commands[] = {
     jmp_cmd_network_forward_udp, jmp_cmd_driver_is_datagram },
   { "run", "dev.jumpstarter.DBusNetwork1", N_("Run a command that sees the exporter's bus as its own"),
     jmp_cmd_dbus_run },
+  { "state", VIDEO1, N_("Print the video source's state: online, resolution, FPS, encoder, clients"),
+    jmp_cmd_video_state },
+  { "snapshot", VIDEO1, N_("Save one frame as a JPEG file (-o FILE, default snapshot.jpg; - for stdout)"),
+    jmp_cmd_video_snapshot },
+  { "stream", VIDEO1, N_("Serve the live video on a local web page, one upstream for every viewer"),
+    jmp_cmd_video_stream },
 };
 
 static gboolean
