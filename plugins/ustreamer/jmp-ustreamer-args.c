@@ -30,7 +30,7 @@ static const struct {
   { "notify-parent", N_("it sends SIGUSR2 to the host, which would end it") },
 };
 
-/* Letters, digits and dashes: anything else (`unix=/x`, a space) could
+/* Letters, digits, dashes and underscores: anything else (`unix=/x`, a space) could
  * smuggle an owned option or a second argument past the checks. */
 static gboolean
 jmp_ustreamer_args_is_option_name (const gchar *key)
@@ -38,7 +38,7 @@ jmp_ustreamer_args_is_option_name (const gchar *key)
   if (key[0] == '\0' || key[0] == '-' || key[0] == '_')
     return FALSE;
   for (const gchar *p = key; *p != '\0'; p++)
-    if (!g_ascii_isalnum (*p) && *p != '-')
+    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_')
       return FALSE;
   return TRUE;
 }

@@ -36,7 +36,7 @@ jmp_ustreamer_state_lookup (JsonNode *root, const gchar *path, GError **error)
       if (!JSON_NODE_HOLDS_OBJECT (node))
         {
           g_set_error (error, JMP_ERROR, JMP_ERROR_FAILED,
-                       _("ustreamer's state: %s is not an object"), walked->str);
+                       _("%s is not an object"), walked->str);
           return NULL;
         }
       if (i > 0)
@@ -46,7 +46,7 @@ jmp_ustreamer_state_lookup (JsonNode *root, const gchar *path, GError **error)
       if (node == NULL)
         {
           g_set_error (error, JMP_ERROR, JMP_ERROR_FAILED,
-                       _("ustreamer's state has no %s"), walked->str);
+                       _("no field %s"), walked->str);
           return NULL;
         }
     }
@@ -57,7 +57,7 @@ static gboolean
 jmp_ustreamer_state_wrong_type (const gchar *path, const gchar *expected, GError **error)
 {
   g_set_error (error, JMP_ERROR, JMP_ERROR_FAILED,
-               _("ustreamer's state: %s is not %s"), path, expected);
+               _("%s is not %s"), path, expected);
   return FALSE;
 }
 
@@ -142,14 +142,18 @@ jmp_ustreamer_state_parse (GBytes *json, GVariantBuilder *builder, GError **erro
       !json_parser_load_from_data (parser, data != NULL ? data : "", (gssize) size, &local_error))
     {
       g_set_error (error, JMP_ERROR, JMP_ERROR_FAILED,
-                   _("ustreamer's state is not JSON: %s"), local_error->message);
+                   _("not JSON: %s"), local_error->message);
       return FALSE;
     }
   root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  if (root == NULL)
     {
-      g_set_error (error, JMP_ERROR, JMP_ERROR_FAILED,
-                   _("ustreamer's state is not a JSON object"));
+      g_set_error (error, JMP_ERROR, JMP_ERROR_FAILED, _("empty"));
+      return FALSE;
+    }
+  if (!JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error (error, JMP_ERROR, JMP_ERROR_FAILED, _("not a JSON object"));
       return FALSE;
     }
   if (!jmp_ustreamer_state_get_boolean (root, "ok", &ok, error))
@@ -157,7 +161,7 @@ jmp_ustreamer_state_parse (GBytes *json, GVariantBuilder *builder, GError **erro
   if (!ok)
     {
       g_set_error (error, JMP_ERROR, JMP_ERROR_FAILED,
-                   _("ustreamer's state says \"ok\": false"));
+                   _("\"ok\" is false"));
       return FALSE;
     }
   if (!jmp_ustreamer_state_get_boolean (root, "result.source.online", &online, error) ||

@@ -1,0 +1,64 @@
+#!/usr/bin/python3
+# Copyright the jumpstarter-glib authors
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""A stand-in for ustreamer that serves whatever /state the test wants.
+
+Takes ustreamer's --unix PATH (and ignores its other options), and serves
+on it GET /state with the bytes of --state-file, read again on every
+request, so that a test can hand the driver broken JSON; GET /snapshot
+serves --snapshot-file.
+"""
+
+import argparse
+import http.server
+import os
+import socketserver
+import sys
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def address_string(self):
+        return "unix"
+
+    def do_GET(self):
+        files = {"/state": (self.server.state_file, "application/json"),
+                 "/snapshot": (self.server.snapshot_file, "image/jpeg")}
+        if self.path not in files or files[self.path][0] is None:
+            self.send_error(404)
+            return
+        path, content_type = files[self.path]
+        with open(path, "rb") as f:
+            body = f.read()
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    daemon_threads = True
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--unix", required=True)
+    parser.add_argument("--state-file")
+    parser.add_argument("--snapshot-file")
+    args, _ = parser.parse_known_args()
+    if os.path.exists(args.unix):
+        os.unlink(args.unix)
+    server = Server(args.unix, Handler)
+    server.state_file = args.state_file
+    server.snapshot_file = args.snapshot_file
+    print("fake ustreamer on " + args.unix, file=sys.stderr, flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
