@@ -733,7 +733,7 @@ test_http_video (void)
   check_http_video (&fx, "chunkedsnap", chunked_url, "/stream");
   /* the endless streams were let go, not kept open */
   check_http_video (&fx, "plain", plain_url, "/stream");
-  jmp_test_wait_fds_at_most (jmp_test_host_get_pid (fx.host), fds + 4, HANG_GUARD_MS);
+  jmp_test_wait_fds_at_most (jmp_test_host_get_pid (fx.host), fds + 8, HANG_GUARD_MS);
 
   fixture_stop (&fx);
   mjpeg_server_free (plain);
