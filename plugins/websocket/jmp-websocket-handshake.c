@@ -148,6 +148,46 @@ jmp_ws_handshake_error (JmpWsHandshake *hs, GError *cause_in)
   return jmp_net_connect_error (cause, hs->url);
 }
 
+/* glib-networking resumes TLS sessions from a cache of the whole process,
+ * keyed by address and name only, and a resumed session skips the
+ * certificate check: a session another driver made with other trust would
+ * let this one in. So the chain is checked again, against this driver's
+ * own store, whatever the handshake did. */
+static gboolean
+jmp_ws_handshake_check_peer (JmpWsHandshake *hs, SoupSession *session, GError **error)
+{
+  GTlsCertificate *peer = soup_message_get_tls_peer_certificate (hs->msg);
+  GTlsDatabase *database = soup_session_get_tls_database (session);
+  g_autoptr(GSocketConnectable) identity = NULL;
+  g_autoptr(GError) local_error = NULL;
+  GTlsCertificateFlags flags;
+  GUri *uri = soup_message_get_uri (hs->msg);
+
+  if (!g_str_equal (g_uri_get_scheme (uri), "wss") &&
+      !g_str_equal (g_uri_get_scheme (uri), "https"))
+    return TRUE;
+  if (peer == NULL || database == NULL)
+    flags = G_TLS_CERTIFICATE_GENERIC_ERROR;
+  else
+    {
+      identity = g_network_address_new (g_uri_get_host (uri), (guint16) g_uri_get_port (uri));
+      flags = g_tls_database_verify_chain (database, peer, G_TLS_DATABASE_PURPOSE_AUTHENTICATE_SERVER,
+                                           identity, NULL, G_TLS_DATABASE_VERIFY_NONE, NULL,
+                                           &local_error);
+    }
+  if (flags == 0 && local_error == NULL)
+    return TRUE;
+  {
+    g_autoptr(GError) cause = g_error_new_literal (G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE,
+                                                   local_error != NULL ? local_error->message
+                                                                       : _("unverified"));
+    g_autofree gchar *why = jmp_ws_describe_tls (flags, cause);
+
+    g_set_error (error, JMP_ERROR, JMP_ERROR_FAILED, "%s: %s", hs->url, why);
+  }
+  return FALSE;
+}
+
 /* Keeps the stream, lets libsoup's object go; see the top of this file. */
 static GIOStream *
 jmp_ws_handshake_take_over (JmpWsHandshake *hs, SoupWebsocketConnection *connection,
@@ -205,6 +245,12 @@ jmp_ws_handshake_done_cb (GObject *source, GAsyncResult *res, gpointer user_data
   stream = jmp_ws_handshake_take_over (hs, connection, &error);
   if (stream == NULL)
     {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (!jmp_ws_handshake_check_peer (hs, SOUP_SESSION (source), &error))
+    {
+      g_io_stream_close_async (stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
       g_task_return_error (task, error);
       return;
     }

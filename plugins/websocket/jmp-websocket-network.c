@@ -320,7 +320,7 @@ jmp_websocket_network_start (JmpDriver *driver, GError **error)
                                                  "proxy-resolver", direct,
                                                  "user-agent", user_agent,
                                                  NULL);
-  /* NULL keeps the system's store */
+  /* the system's store otherwise, which the session picks itself */
   if (database != NULL)
     soup_session_set_tls_database (self->session, database);
 

@@ -13,10 +13,8 @@
 #                     chosen subprotocol; then close 1000
 #   /collect          takes every message until the client's close, then
 #                     answers "N bytes, sha256 HEX\n" before its close frame
-#   /sink             reads every message, says nothing
 #   /source/N         sends N bytes of a repeating pattern in 64 KiB binary
 #                     frames, then close 1000
-#   /slow-read/MS     echo, waiting MS ms before reading each message
 #   /vanish           sends "x", then drops the TCP connection, no close frame
 #
 # --tls CERT KEY serves wss:// with that certificate.
@@ -26,6 +24,7 @@ import asyncio
 import hashlib
 import http
 import json
+import logging
 import ssl
 import sys
 
@@ -59,7 +58,7 @@ class CollectingProtocol(websockets.legacy.server.WebSocketServerProtocol):
             self.collected_len += len(frame.data)
         return frame
 
-    async def write_close_frame(self, close, data=b""):
+    async def write_close_frame(self, close, data=None):
         if self.collected is not None and self.state is websockets.protocol.State.OPEN:
             answer = '{} bytes, sha256 {}\n'.format(
                 self.collected_len, self.collected.hexdigest()).encode()
@@ -89,9 +88,6 @@ async def handler(ws, path):
     elif path == '/collect':
         async for _ in ws:
             pass
-    elif path == '/sink':
-        async for _ in ws:
-            pass
     elif path.startswith('/source/'):
         left = int(path.split('/')[2])
         while left > 0:
@@ -99,15 +95,6 @@ async def handler(ws, path):
             await ws.send(chunk)
             left -= len(chunk)
         await ws.close(1000)
-    elif path.startswith('/slow-read/'):
-        delay = int(path.split('/')[2]) / 1000
-        while True:
-            await asyncio.sleep(delay)
-            try:
-                message = await ws.recv()
-            except websockets.ConnectionClosed:
-                break
-            await ws.send(message)
     elif path == '/vanish':
         await ws.send('x')
         await asyncio.sleep(0.1)
@@ -117,6 +104,8 @@ async def handler(ws, path):
 
 
 async def main():
+    # the tests break connections on purpose: no tracebacks for those
+    logging.getLogger('websockets').setLevel(logging.CRITICAL)
     parser = argparse.ArgumentParser()
     parser.add_argument('--port', type=int, default=0)
     parser.add_argument('--tls', nargs=2, metavar=('CERT', 'KEY'))
