@@ -13,6 +13,7 @@ packages=(
   gobject-introspection libgirepository1.0-dev gir1.2-glib-2.0 gir1.2-json-1.0
   python3-gi gjs dbus dbus-daemon dbus-bin systemd
   iperf3 ustreamer socat libxml2-utils
+  python3-websockets websocketd openssl glib-networking
 )
 
 missing=()
