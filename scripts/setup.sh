@@ -12,7 +12,7 @@ packages=(
   libglib2.0-dev libglib2.0-bin libjson-glib-dev libsoup-3.0-dev libyaml-dev
   gobject-introspection libgirepository1.0-dev gir1.2-glib-2.0 gir1.2-json-1.0
   python3-gi gjs dbus dbus-daemon dbus-bin systemd
-  iperf3 ustreamer socat libxml2-utils
+  iperf3 ustreamer socat libxml2-utils chromium
   python3-websockets websocketd openssl glib-networking
 )
 
