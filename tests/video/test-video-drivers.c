@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <gio/gunixsocketaddress.h>
+#include <json-glib/json-glib.h>
 
 #include "jmp-test-common.h"
 
@@ -391,6 +392,29 @@ test_ustreamer_config_errors (void)
 
       assert_contains (err, cases[i].message);
     }
+}
+
+/* A program that runs but never serves: TIMED_OUT after start_timeout,
+ * and it is stopped, not left behind. */
+static void
+test_ustreamer_start_timeout (void)
+{
+  g_autofree gchar *dir = jmp_test_mkdtemp ();
+  g_autofree gchar *silent = jmp_test_write_file (dir, "silent",
+                                                  "#!/bin/sh\necho starting >&2\nexec sleep 60\n");
+  g_autofree gchar *yaml = NULL;
+  g_autofree gchar *err = NULL;
+  gint64 start = g_get_monotonic_time ();
+
+  g_assert_cmpint (chmod (silent, 0755), ==, 0);
+  yaml = g_strdup_printf ("export:\n  cam: {type: UStreamer, config: {executable: %s, start_timeout: 0.5}}\n",
+                          silent);
+  err = host_run_failing (yaml, NULL);
+  assert_contains (err, "did not answer on its socket within 0.5 s (start_timeout)");
+  assert_contains (err, "starting");
+  /* SIGTERM ends it: no 5 s wait for SIGKILL */
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 4 * G_USEC_PER_SEC);
+  jmp_test_rmdir (dir);
 }
 
 static void
@@ -810,14 +834,65 @@ test_http_video_config_errors (void)
     }
 }
 
+/* The plugin's types, as `jmp inspect` and the config loader see them */
+static void
+test_registry (void)
+{
+  static const struct {
+    const gchar *name;
+    const gchar *alias;
+    const gchar *keys[4];
+  } types[] = {
+    { "UStreamer", "jumpstarter_driver_ustreamer.driver.UStreamer",
+      { "executable", "args", "start-timeout", NULL } },
+    { "HttpVideo", "jumpstarter_driver_video.driver.HttpVideo",
+      { "url", "snapshot-url", NULL } },
+  };
+  g_autoptr(JmpRegistry) registry = jmp_registry_new ();
+  g_auto(GStrv) dirs = g_strsplit (g_getenv ("JUMPSTARTER_PLUGIN_PATH"), ":", -1);
+  g_autoptr(GTypeClass) ustreamer_class = NULL;
+  GParamSpec *pspec;
+
+  for (guint i = 0; dirs[i] != NULL; i++)
+    jmp_registry_load_dir (registry, dirs[i]);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (types); i++)
+    {
+      GType type = jmp_registry_lookup (registry, types[i].name);
+      g_autoptr(GTypeClass) klass = NULL;
+
+      g_assert_true (type != G_TYPE_INVALID);
+      g_assert_true (g_type_is_a (type, JMP_TYPE_VIDEO));
+      g_assert_true (g_type_is_a (type, JMP_TYPE_NETWORK));
+      g_assert_true (jmp_registry_lookup (registry, types[i].alias) == type);
+      klass = g_type_class_ref (type);
+      for (guint k = 0; types[i].keys[k] != NULL; k++)
+        {
+          pspec = g_object_class_find_property (G_OBJECT_CLASS (klass), types[i].keys[k]);
+          if (pspec == NULL)
+            g_error ("%s has no config key %s", types[i].name, types[i].keys[k]);
+          g_assert_nonnull (g_param_spec_get_blurb (pspec));
+          g_assert_true ((pspec->flags & G_PARAM_READWRITE) == G_PARAM_READWRITE);
+        }
+    }
+
+  ustreamer_class = g_type_class_ref (jmp_registry_lookup (registry, "UStreamer"));
+  pspec = g_object_class_find_property (G_OBJECT_CLASS (ustreamer_class), "args");
+  g_assert_true (G_PARAM_SPEC_VALUE_TYPE (pspec) == JSON_TYPE_OBJECT);
+  pspec = g_object_class_find_property (G_OBJECT_CLASS (ustreamer_class), "start-timeout");
+  g_assert_cmpfloat (G_PARAM_SPEC_DOUBLE (pspec)->default_value, ==, 10);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
+  g_test_add_func ("/video/registry", test_registry);
   g_test_add_func ("/video/ustreamer/basics", test_ustreamer_basics);
   g_test_add_func ("/video/ustreamer/config-errors", test_ustreamer_config_errors);
   g_test_add_func ("/video/ustreamer/not-on-path", test_ustreamer_not_on_path);
+  g_test_add_func ("/video/ustreamer/start-timeout", test_ustreamer_start_timeout);
   g_test_add_func ("/video/ustreamer/restart", test_ustreamer_restart);
   g_test_add_func ("/video/ustreamer/host-killed", test_ustreamer_host_killed);
   g_test_add_func ("/video/ustreamer/bad-json", test_ustreamer_bad_json);
