@@ -471,6 +471,7 @@ jmp_http_video_parse_url (const gchar *key, const gchar *url, GError **error)
 {
   g_autoptr(GError) local_error = NULL;
   g_autoptr(GUri) uri = NULL;
+  g_autoptr(SoupMessage) probe = NULL;
   const gchar *scheme;
 
   if (url == NULL || *url == '\0')
@@ -497,6 +498,14 @@ jmp_http_video_parse_url (const gchar *key, const gchar *url, GError **error)
     {
       g_set_error (error, JMP_ERROR, JMP_ERROR_INVALID_ARGS,
                    _("%s: \"%s\" has no host"), key, url);
+      return NULL;
+    }
+  /* libsoup parses on its own: what it refuses must fail here, not in a call */
+  probe = soup_message_new (SOUP_METHOD_GET, url);
+  if (probe == NULL)
+    {
+      g_set_error (error, JMP_ERROR, JMP_ERROR_INVALID_ARGS,
+                   _("%s: \"%s\" is not a URL libsoup can fetch"), key, url);
       return NULL;
     }
   return g_steal_pointer (&uri);
