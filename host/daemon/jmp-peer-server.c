@@ -107,6 +107,7 @@ jmp_peer_server_clear_stale (const gchar *path, GError **error)
   g_autoptr(GSocketClient) client = NULL;
   g_autoptr(GSocketAddress) address = NULL;
   g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) local_error = NULL;
   GStatBuf st;
 
   if (g_lstat (path, &st) != 0)
@@ -117,13 +118,32 @@ jmp_peer_server_clear_stale (const gchar *path, GError **error)
                    _("%s exists and is not a socket"), path);
       return FALSE;
     }
+  /* in a shared directory, another user's socket is never ours to remove,
+   * live or not */
+  if (st.st_uid != getuid ())
+    {
+      g_set_error (error, JMP_ERROR, JMP_ERROR_UNAVAILABLE,
+                   _("%s belongs to uid %u; not replacing another user's socket"),
+                   path, (guint) st.st_uid);
+      return FALSE;
+    }
   client = g_socket_client_new ();
   address = g_unix_socket_address_new (path);
-  connection = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (address), NULL, NULL);
+  connection = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (address), NULL,
+                                        &local_error);
   if (connection != NULL)
     {
       g_set_error (error, JMP_ERROR, JMP_ERROR_UNAVAILABLE,
                    _("another host is listening on %s"), path);
+      return FALSE;
+    }
+  /* only a socket nobody listens on is stale; any other failure (EACCES,
+   * EAGAIN of a full backlog) may be a live host */
+  if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED))
+    {
+      g_set_error (error, JMP_ERROR, JMP_ERROR_UNAVAILABLE,
+                   _("%s exists and may be in use (%s); not replacing it"),
+                   path, local_error->message);
       return FALSE;
     }
   g_debug ("removing stale socket %s", path);

@@ -8,6 +8,7 @@
  */
 #include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 
@@ -389,6 +390,48 @@ test_peer_stale_socket (void)
   g_subprocess_wait (p, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpint (g_subprocess_get_exit_status (p), ==, 0);
+  jmp_test_rmdir (dir);
+}
+
+/* A stale socket of another user in a shared directory is left alone. */
+static void
+test_peer_foreign_socket (void)
+{
+  g_autofree gchar *dir = jmp_test_mkdtemp ();
+  g_autofree gchar *config = jmp_test_write_file (dir, "tree.yaml", tree_yaml);
+  g_autofree gchar *sock = g_build_filename (dir, "other.sock", NULL);
+  g_autofree gchar *address = g_strdup_printf ("unix:path=%s", sock);
+  g_autoptr(GSocket) s = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, 0, NULL);
+  g_autoptr(GSocketAddress) sa = g_unix_socket_address_new (sock);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) p = NULL;
+  g_autofree gchar *err = NULL;
+  GStatBuf st;
+
+  if (getuid () != 0)
+    {
+      g_test_skip ("making a socket of another uid needs root");
+      return;
+    }
+  g_socket_bind (s, sa, FALSE, &error);
+  g_assert_no_error (error);
+  g_socket_close (s, NULL);
+  g_assert_cmpint (chown (sock, 65534, 65534), ==, 0);
+
+  /* a host that took the socket over would serve on: timeout(1) ends it,
+   * and the test fails on its missing message */
+  p = jmp_test_spawn (G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
+                      "timeout", "-s", "KILL", "30",
+                      g_getenv ("JMP_TEST_HOST"), "--config", config,
+                      "--listen", address, NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (p, NULL, NULL, NULL, &err, &error);
+  g_assert_no_error (error);
+  g_test_message ("stderr: %s", err);
+  g_assert_cmpint (g_subprocess_get_exit_status (p), !=, 0);
+  g_assert_nonnull (strstr (err, "belongs to uid 65534"));
+  g_assert_cmpint (g_lstat (sock, &st), ==, 0);
+  g_assert_cmpuint (st.st_uid, ==, 65534);
   jmp_test_rmdir (dir);
 }
 
@@ -866,6 +909,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/host/peer/tree", test_peer_tree);
   g_test_add_func ("/host/peer/socket-in-use", test_peer_socket_in_use);
   g_test_add_func ("/host/peer/stale-socket", test_peer_stale_socket);
+  g_test_add_func ("/host/peer/foreign-socket", test_peer_foreign_socket);
   g_test_add_func ("/host/peer/bus-tools", test_peer_bus_tools);
   g_test_add_func ("/host/bad-calls", test_bad_calls);
   g_test_add_func ("/host/list-plugins", test_list_plugins);
