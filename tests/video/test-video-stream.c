@@ -24,6 +24,7 @@
 
 #include "jmp-mjpeg-reader.h"
 #include "jmp-test-common.h"
+#include "jmp-video-upstream.h"
 
 /* the fast source: 30 fps of 100 KiB frames */
 #define HTTP_FPS        30
@@ -833,6 +834,49 @@ test_stream_usage (void)
   g_assert_cmpuint (g_bytes_get_size (bad_address->out), ==, 0);
 }
 
+/* The Host header jmp sends upstream: an IP camera may want its own name. */
+static void
+test_host_header (void)
+{
+  const struct { const gchar *address, *host; } cases[] = {
+    { "http://cam.lab:8080/stream?x=1", "cam.lab:8080" },
+    { "http://192.168.1.20/mjpg/video.mjpg", "192.168.1.20" },
+    { "https://[fe80::1]:8443/", "[fe80::1]:8443" },
+    { "unix:///run/ustreamer.sock", "localhost" },
+    { "/run/jumpstarter/cam/socket", "localhost" },
+    { NULL, "localhost" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree gchar *host = jmp_video_upstream_host_header (cases[i].address);
+      g_assert_cmpstr (host, ==, cases[i].host);
+    }
+}
+
+/* The video commands are offered where Video1 is, and only there. */
+static void
+test_driver_help (void)
+{
+  g_autoptr(JmpRun) cam = run_jmp ("cam", "--help");
+  g_autoptr(JmpRun) http = run_jmp ("http", "--help");
+  g_autofree gchar *cam_out = NULL;
+  g_autofree gchar *http_out = NULL;
+
+  assert_success (cam);
+  assert_success (http);
+  cam_out = run_stdout (cam);
+  http_out = run_stdout (http);
+  for (guint i = 0; i < 2; i++)
+    {
+      const gchar *out = i == 0 ? cam_out : http_out;
+
+      g_assert_nonnull (strstr (out, "\n  state "));
+      g_assert_nonnull (strstr (out, "\n  snapshot "));
+      g_assert_nonnull (strstr (out, "\n  stream "));
+    }
+}
+
 /* ------------------------------------------------------------------------------ */
 
 static void
@@ -894,6 +938,8 @@ main (int argc, char **argv)
   /* a viewer that goes away must not kill the test with SIGPIPE */
   signal (SIGPIPE, SIG_IGN);
 
+  g_test_add_func ("/video-stream/host-header", test_host_header);
+  g_test_add_func ("/video-stream/driver-help", test_driver_help);
   g_test_add_func ("/video-stream/state/ustreamer", test_state_ustreamer);
   g_test_add_func ("/video-stream/state/json", test_state_json);
   g_test_add_func ("/video-stream/state/usage", test_state_usage);
