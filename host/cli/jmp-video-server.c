@@ -461,7 +461,8 @@ jmp_video_server_listen (JmpVideoServer  *self,
   inet = g_inet_address_new_from_string (address);
   if (inet == NULL)
     {
-      GList *addresses = g_resolver_lookup_by_name (g_resolver_get_default (), address, NULL, &local_error);
+      g_autoptr(GResolver) resolver = g_resolver_get_default ();
+      GList *addresses = g_resolver_lookup_by_name (resolver, address, NULL, &local_error);
 
       if (addresses == NULL)
         {

@@ -563,6 +563,22 @@ test_snapshot_bad_path (void)
   g_assert_true (strchr (run->err, '\n') == run->err + strlen (run->err) - 1);
 }
 
+/* A source that is down: one line, nothing on stdout, no file left. */
+static void
+test_snapshot_source_down (void)
+{
+  g_autofree gchar *path = g_build_filename (bench.dir, "down.jpg", NULL);
+  g_autoptr(JmpRun) run = run_jmp ("down", "snapshot", "-o", path);
+
+  g_test_message ("%s", run->err);
+  g_assert_cmpint (run->status, ==, 1);
+  g_assert_true (g_str_has_prefix (run->err, "jmp: "));
+  g_assert_true (strchr (run->err, '\n') == run->err + strlen (run->err) - 1);
+  g_assert_null (strstr (run->err, "GDBus.Error"));
+  g_assert_cmpuint (g_bytes_get_size (run->out), ==, 0);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+}
+
 /* ---- stream ------------------------------------------------------------------ */
 
 /* The page, the state and a snapshot as a browser gets them. */
@@ -947,6 +963,7 @@ main (int argc, char **argv)
   g_test_add_func ("/video-stream/snapshot/default-name", test_snapshot_default_name);
   g_test_add_func ("/video-stream/snapshot/stdout", test_snapshot_stdout);
   g_test_add_func ("/video-stream/snapshot/bad-path", test_snapshot_bad_path);
+  g_test_add_func ("/video-stream/snapshot/source-down", test_snapshot_source_down);
   g_test_add_func ("/video-stream/stream/endpoints", test_stream_endpoints);
   g_test_add_func ("/video-stream/stream/one-upstream", test_stream_one_upstream);
   g_test_add_func ("/video-stream/stream/stalled-viewer", test_stream_stalled_viewer);
