@@ -36,7 +36,14 @@ struct _JmpAuthority
   gboolean  has_gid;
   gid_t     gid;
   uid_t     uid;  /* the host's own */
+  /* a bus's unique names are never reused and a caller's credentials
+   * are those of its socket, so each caller is asked about once */
+  GMutex      lock;
+  GHashTable *decisions;  /* unique name → GINT_TO_POINTER (allowed + 1) */
 };
+
+/* enough for every client of a lab workstation; past it, start again */
+#define JMP_AUTHORITY_MAX_DECISIONS 1024
 
 G_DEFINE_FINAL_TYPE (JmpAuthority, jmp_authority, G_TYPE_OBJECT)
 
@@ -57,6 +64,8 @@ jmp_authority_finalize (GObject *object)
   JmpAuthority *self = JMP_AUTHORITY (object);
 
   g_free (self->group);
+  g_hash_table_unref (self->decisions);
+  g_mutex_clear (&self->lock);
   G_OBJECT_CLASS (jmp_authority_parent_class)->finalize (object);
 }
 
@@ -70,6 +79,8 @@ static void
 jmp_authority_init (JmpAuthority *self)
 {
   self->uid = geteuid ();
+  g_mutex_init (&self->lock);
+  self->decisions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 /* At start-up, before GDBus has threads that could look up users. */
@@ -305,6 +316,48 @@ jmp_authority_get_caller (GDBusMethodInvocation  *invocation,
   return TRUE;
 }
 
+static void
+jmp_authority_deny (JmpAuthority *self, GDBusMethodInvocation *invocation)
+{
+  const gchar *interface_name = g_dbus_method_invocation_get_interface_name (invocation);
+  const gchar *method_name = g_dbus_method_invocation_get_method_name (invocation);
+
+  g_debug ("refused %s.%s() on %s to %s", interface_name, method_name,
+           g_dbus_method_invocation_get_object_path (invocation),
+           g_dbus_method_invocation_get_sender (invocation) ?: "a peer");
+  g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED,
+                                         _("%s.%s() is only for members of the group \"%s\""),
+                                         interface_name, method_name, self->group);
+}
+
+static gboolean
+jmp_authority_recall (JmpAuthority *self, const gchar *sender, gboolean *allowed)
+{
+  gpointer decision;
+
+  if (sender == NULL)
+    return FALSE;
+  g_mutex_lock (&self->lock);
+  decision = g_hash_table_lookup (self->decisions, sender);
+  g_mutex_unlock (&self->lock);
+  if (decision == NULL)
+    return FALSE;
+  *allowed = GPOINTER_TO_INT (decision) - 1;
+  return TRUE;
+}
+
+static void
+jmp_authority_remember (JmpAuthority *self, const gchar *sender, gboolean allowed)
+{
+  if (sender == NULL)
+    return;
+  g_mutex_lock (&self->lock);
+  if (g_hash_table_size (self->decisions) >= JMP_AUTHORITY_MAX_DECISIONS)
+    g_hash_table_remove_all (self->decisions);
+  g_hash_table_insert (self->decisions, g_strdup (sender), GINT_TO_POINTER (allowed + 1));
+  g_mutex_unlock (&self->lock);
+}
+
 /* Runs in a worker thread; on FALSE the call must be answered here. */
 static gboolean
 jmp_authority_authorize (JmpAuthority *self, GDBusMethodInvocation *invocation)
@@ -312,11 +365,22 @@ jmp_authority_authorize (JmpAuthority *self, GDBusMethodInvocation *invocation)
   const gchar *interface_name = g_dbus_method_invocation_get_interface_name (invocation);
   const gchar *method_name = g_dbus_method_invocation_get_method_name (invocation);
   g_autoptr(GArray) gids = NULL;
+  /* only a bus vouches for the sender; a peer could write any */
+  const gchar *sender = g_dbus_connection_get_unique_name (
+    g_dbus_method_invocation_get_connection (invocation)) != NULL ?
+      g_dbus_method_invocation_get_sender (invocation) : NULL;
   g_autoptr(GError) error = NULL;
+  gboolean allowed;
   guint32 uid = 0;
 
   if (jmp_authority_is_read_only (interface_name, method_name))
     return TRUE;
+  if (jmp_authority_recall (self, sender, &allowed))
+    {
+      if (!allowed)
+        jmp_authority_deny (self, invocation);
+      return allowed;
+    }
   if (!jmp_authority_get_caller (invocation, &uid, &gids, &error))
     {
       g_debug ("refused %s.%s() on %s: cannot tell who calls: %s", interface_name,
@@ -327,15 +391,14 @@ jmp_authority_authorize (JmpAuthority *self, GDBusMethodInvocation *invocation)
                                              interface_name, method_name, error->message);
       return FALSE;
     }
-  if (jmp_authority_allows (self, uid, (const guint32 *) gids->data, gids->len))
-    return TRUE;
-
-  g_debug ("refused %s.%s() on %s to uid %u, not in group %s", interface_name, method_name,
-           g_dbus_method_invocation_get_object_path (invocation), uid, self->group);
-  g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED,
-                                         _("%s.%s() is only for members of the group \"%s\""),
-                                         interface_name, method_name, self->group);
-  return FALSE;
+  allowed = jmp_authority_allows (self, uid, (const guint32 *) gids->data, gids->len);
+  jmp_authority_remember (self, sender, allowed);
+  if (!allowed)
+    {
+      g_debug ("uid %u is not in group %s", uid, self->group);
+      jmp_authority_deny (self, invocation);
+    }
+  return allowed;
 }
 
 static gboolean

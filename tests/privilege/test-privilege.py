@@ -357,6 +357,34 @@ class PrivilegeTest(unittest.TestCase):
         self.check_rule(bus, 'is only for members of the group "jumpstarter"')
 
 
+    def test_rule_holds_for_every_call(self):
+        # the host asks the bus about a caller once; its answer holds for
+        # that caller's every call, and for that caller only
+        script = """if True:
+            import sys
+            from gi.repository import GLib, Gio
+            bus = Gio.bus_get_sync(Gio.BusType.SYSTEM, None)
+            for i in range(3):
+                try:
+                    bus.call_with_unix_fd_list_sync(
+                        '%s', '%s', '%s', 'Connect', None, GLib.VariantType('(h)'),
+                        0, -1, None, None)
+                    print('allowed')
+                except GLib.Error as e:
+                    print(Gio.DBusError.get_remote_error(e))
+            """ % (HOST_NAME, DRIVER_PATH + 'echo', NETWORK)
+        bus = self.start_bus(loose=True)
+        self.start_host(bus)
+        env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=bus.address)
+        for groups, expected in (((), 'org.freedesktop.DBus.Error.AccessDenied'),
+                                 ((self.host_gid,), 'allowed'),
+                                 ((), 'org.freedesktop.DBus.Error.AccessDenied')):
+            caller = spawn(['/usr/bin/python3', '-c', script], user=OUTSIDER, groups=groups,
+                           env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True)
+            output, _ = caller.communicate(timeout=TIMEOUT_SECONDS)
+            self.assertEqual(output.split(), [expected] * 3, output)
+
 if __name__ == '__main__':
     if os.geteuid() != 0 or shutil.which('systemd-sysusers') is None:
         print('needs root and systemd-sysusers: skipped')
