@@ -31,11 +31,11 @@
 
 struct _JmpAuthority
 {
-  GObject   parent_instance;
-  gchar    *group;
-  gboolean  has_gid;
-  gid_t     gid;
-  uid_t     uid;  /* the host's own */
+  GObject     parent_instance;
+  gchar      *group;
+  gboolean    has_gid;
+  gid_t       gid;
+  uid_t       uid;  /* the host's own */
   /* a bus's unique names are never reused and a caller's credentials
    * are those of its socket, so each caller is asked about once */
   GMutex      lock;

@@ -13,19 +13,19 @@ G_BEGIN_DECLS
 #define JMP_TYPE_AUTHORITY (jmp_authority_get_type ())
 G_DECLARE_FINAL_TYPE (JmpAuthority, jmp_authority, JMP, AUTHORITY, GObject)
 
-JmpAuthority *jmp_authority_new          (const gchar   *group,
-                                          gboolean       group_required,
-                                          GError       **error);
-gboolean      jmp_authority_check_host_user (gboolean   allow_root,
-                                             GError   **error);
-const gchar  *jmp_authority_get_group    (JmpAuthority  *self);
-gboolean      jmp_authority_is_read_only (const gchar   *interface_name,
-                                          const gchar   *method_name);
-gboolean      jmp_authority_allows       (JmpAuthority  *self,
-                                          guint32        uid,
-                                          const guint32 *gids,
-                                          gsize          n_gids);
-void          jmp_authority_watch        (JmpAuthority  *self,
-                                          gpointer       skeleton);
+JmpAuthority *jmp_authority_new             (const gchar   *group,
+                                             gboolean       group_required,
+                                             GError       **error);
+gboolean      jmp_authority_check_host_user (gboolean       allow_root,
+                                             GError       **error);
+const gchar  *jmp_authority_get_group       (JmpAuthority  *self);
+gboolean      jmp_authority_is_read_only    (const gchar   *interface_name,
+                                             const gchar   *method_name);
+gboolean      jmp_authority_allows          (JmpAuthority  *self,
+                                             guint32        uid,
+                                             const guint32 *gids,
+                                             gsize          n_gids);
+void          jmp_authority_watch           (JmpAuthority  *self,
+                                             gpointer       skeleton);
 
 G_END_DECLS
