@@ -164,18 +164,6 @@ jmp_authority_check_host_user (gboolean allow_root, GError **error)
 }
 
 /**
- * jmp_authority_get_group:
- * @self: a #JmpAuthority
- *
- * Returns: the name of the group whose members may act
- */
-const gchar *
-jmp_authority_get_group (JmpAuthority *self)
-{
-  return self->group;
-}
-
-/**
  * jmp_authority_is_read_only:
  * @interface_name: a D-Bus interface of the host
  * @method_name: one of its methods

@@ -18,7 +18,6 @@ JmpAuthority *jmp_authority_new             (const gchar   *group,
                                              GError       **error);
 gboolean      jmp_authority_check_host_user (gboolean       allow_root,
                                              GError       **error);
-const gchar  *jmp_authority_get_group       (JmpAuthority  *self);
 gboolean      jmp_authority_is_read_only    (const gchar   *interface_name,
                                              const gchar   *method_name);
 gboolean      jmp_authority_allows          (JmpAuthority  *self,
