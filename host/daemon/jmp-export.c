@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 
+#include "jmp-authority.h"
 #include "jmp-dbus-generated.h"
 #include "jmp-driver-object.h"
 #include "jmp-export.h"
@@ -21,6 +22,7 @@ struct _JmpExport
 {
   GObject                   parent_instance;
   JmpHost                  *host;
+  JmpAuthority             *authority;  /* NULL: every caller may act */
   GDBusConnection          *connection;
   GDBusObjectManagerServer *manager;
   JmpDBusHost1             *host_iface;
@@ -155,6 +157,7 @@ jmp_export_sync (JmpExport *self)
     if (!g_hash_table_contains (self->objects, path))
       {
         g_hash_table_insert (self->objects, g_strdup (path), g_object_ref (object));
+        jmp_authority_watch (self->authority, object);
         g_dbus_object_manager_server_export (self->manager,
                                              G_DBUS_OBJECT_SKELETON (object));
       }
@@ -224,6 +227,7 @@ jmp_export_dispose (GObject *object)
   g_clear_object (&self->manager);
   g_clear_object (&self->connection);
   g_clear_object (&self->host);
+  g_clear_object (&self->authority);
   G_OBJECT_CLASS (jmp_export_parent_class)->dispose (object);
 }
 
@@ -243,6 +247,8 @@ jmp_export_init (JmpExport *self)
  * jmp_export_new:
  * @host: the host
  * @connection: a bus or peer connection
+ * @authority: (nullable): who may call the methods that act, or %NULL for
+ *   every caller (peer-to-peer, where the socket admits only the host's uid)
  * @error: return location for a #GError
  *
  * Exports the host and its drivers on @connection until the export is
@@ -251,17 +257,22 @@ jmp_export_init (JmpExport *self)
  * Returns: (transfer full): the export, or %NULL with @error set
  */
 JmpExport *
-jmp_export_new (JmpHost *host, GDBusConnection *connection, GError **error)
+jmp_export_new (JmpHost          *host,
+                GDBusConnection  *connection,
+                JmpAuthority     *authority,
+                GError          **error)
 {
   g_autoptr(JmpExport) self = g_object_new (JMP_TYPE_EXPORT, NULL);
 
   self->host = g_object_ref (host);
+  self->authority = authority != NULL ? g_object_ref (authority) : NULL;
   self->connection = g_object_ref (connection);
   self->host_iface = jmp_dbus_host1_skeleton_new ();
   g_signal_connect (self->host_iface, "handle-reload",
                     G_CALLBACK (jmp_export_handle_reload), self);
   g_signal_connect (self->host_iface, "handle-list-plugins",
                     G_CALLBACK (jmp_export_handle_list_plugins), self);
+  jmp_authority_watch (self->authority, self->host_iface);
   /* the properties are set before export, and their change notification
    * dropped: a new peer's first message must be the reply to its Hello */
   jmp_export_sync_host (self);

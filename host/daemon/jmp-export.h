@@ -4,6 +4,7 @@
  */
 #pragma once
 
+#include "jmp-authority.h"
 #include "jmp-host.h"
 
 G_BEGIN_DECLS
@@ -17,6 +18,7 @@ G_DECLARE_FINAL_TYPE (JmpExport, jmp_export, JMP, EXPORT, GObject)
 
 JmpExport       *jmp_export_new            (JmpHost          *host,
                                             GDBusConnection  *connection,
+                                            JmpAuthority     *authority,
                                             GError          **error);
 GDBusConnection *jmp_export_get_connection (JmpExport        *self);
 

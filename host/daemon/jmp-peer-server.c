@@ -85,7 +85,7 @@ jmp_peer_server_new_connection_cb (GDBusServer     *server,
   g_autoptr(GError) error = NULL;
   JmpExport *export;
 
-  export = jmp_export_new (self->host, connection, &error);
+  export = jmp_export_new (self->host, connection, NULL, &error);
   if (export == NULL ||
       jmp_peer_bus_register (connection, JMP_HOST_BUS_NAME, ++self->n_served, &error) == 0)
     {

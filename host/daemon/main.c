@@ -12,6 +12,7 @@
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 
+#include "jmp-authority.h"
 #include "jmp-export.h"
 #include "jmp-host.h"
 #include "jmp-peer-server.h"
@@ -19,6 +20,7 @@
 typedef struct {
   GMainLoop     *loop;
   JmpHost       *host;
+  JmpAuthority  *authority;  /* the system bus's rule, NULL elsewhere */
   JmpExport     *bus_export;
   JmpPeerServer *peer_server;
   gboolean       print_address;
@@ -29,6 +31,8 @@ static gchar **opt_plugin_dirs = NULL;
 static gchar *opt_config = NULL;
 static gchar *opt_listen = NULL;
 static gboolean opt_system = FALSE;
+static gboolean opt_allow_root = FALSE;
+static gchar *opt_allow_group = NULL;
 static gboolean opt_print_address = FALSE;
 static gboolean opt_verbose = FALSE;
 static gboolean opt_version = FALSE;
@@ -52,6 +56,11 @@ static const GOptionEntry jmp_daemon_options[] = {
     N_("Exporter config to serve (YAML or JSON; default: the built-in demo)"), N_("FILE") },
   { "system", 0, 0, G_OPTION_ARG_NONE, &opt_system,
     N_("Serve on the system bus instead of the session bus"), NULL },
+  { "allow-group", 0, 0, G_OPTION_ARG_STRING, &opt_allow_group,
+    N_("On the system bus, let members of GROUP open streams and reload (default: jumpstarter)"),
+    N_("GROUP") },
+  { "allow-root", 0, 0, G_OPTION_ARG_NONE, &opt_allow_root,
+    N_("Serve the system bus even as root, handing root's reach to every allowed client"), NULL },
   { "listen", 'l', 0, G_OPTION_ARG_STRING, &opt_listen,
     N_("Serve peer-to-peer on a socket instead of a bus"), N_("unix:path=PATH") },
   { "plugin-dir", 'p', 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_plugin_dirs,
@@ -148,7 +157,7 @@ jmp_daemon_serve_bus (JmpDaemon *daemon, GError **error)
   if (connection == NULL)
     return FALSE;
   g_dbus_connection_set_exit_on_close (connection, FALSE);
-  daemon->bus_export = jmp_export_new (daemon->host, connection, error);
+  daemon->bus_export = jmp_export_new (daemon->host, connection, daemon->authority, error);
   if (daemon->bus_export == NULL)
     return FALSE;
   g_bus_own_name_on_connection (connection, JMP_HOST_BUS_NAME,
@@ -237,10 +246,31 @@ main (int argc, char *argv[])
       g_printerr ("jumpstarter-host: %s\n", _("--listen and --system exclude each other"));
       return 2;
     }
+  if (!opt_system && (opt_allow_root || opt_allow_group != NULL))
+    {
+      g_printerr ("jumpstarter-host: %s\n", _("--allow-root and --allow-group go with --system"));
+      return 2;
+    }
 
   registry = jmp_daemon_load_plugins ();
   if (opt_inspect)
     return jmp_daemon_inspect (registry);
+
+  if (opt_system)
+    {
+      if (!jmp_authority_check_host_user (opt_allow_root, &error))
+        {
+          g_printerr ("jumpstarter-host: %s\n", error->message);
+          return 2;
+        }
+      daemon.authority = jmp_authority_new (opt_allow_group ?: JMP_AUTHORITY_DEFAULT_GROUP,
+                                            opt_allow_group != NULL, &error);
+      if (daemon.authority == NULL)
+        {
+          g_printerr ("jumpstarter-host: --allow-group: %s\n", error->message);
+          return 2;
+        }
+    }
 
   daemon.loop = g_main_loop_new (NULL, FALSE);
   daemon.print_address = opt_print_address;
@@ -249,6 +279,7 @@ main (int argc, char *argv[])
     {
       g_printerr ("jumpstarter-host: %s\n", error->message);
       g_clear_object (&daemon.host);
+      g_clear_object (&daemon.authority);
       g_main_loop_unref (daemon.loop);
       return EXIT_FAILURE;
     }
@@ -265,6 +296,7 @@ main (int argc, char *argv[])
       g_clear_object (&daemon.bus_export);
       jmp_host_shutdown (daemon.host);
       g_clear_object (&daemon.host);
+      g_clear_object (&daemon.authority);
       g_main_loop_unref (daemon.loop);
       return EXIT_FAILURE;
     }
@@ -277,6 +309,7 @@ main (int argc, char *argv[])
   g_clear_object (&daemon.bus_export);
   jmp_host_shutdown (daemon.host);
   g_clear_object (&daemon.host);
+  g_clear_object (&daemon.authority);
   g_main_loop_unref (daemon.loop);
   return daemon.exit_status;
 }
