@@ -23,14 +23,14 @@
  *
  * An exporter config, in Jumpstarter's format, read from YAML or JSON:
  *
- * |[<!-- language="YAML" -->
+ * ```yaml
  * apiVersion: jumpstarter.dev/v1alpha1
  * kind: ExporterConfig
  * metadata: {name: bench-3, labels: {board: rpi4}}
  * motd: "text shown on shell entry"
  * export:
  *   ssh: {type: TcpNetwork, config: {host: 192.168.1.2, port: 22}}
- * ]|
+ * ```
  *
  * A top-level `description` becomes the root driver's.
  *
