@@ -195,6 +195,8 @@ jmp_dbus_network_proxy_new (JmpDBusDBusNetwork1 *proxy,
  * jmp_dbus_network_proxy_get_kind:
  * @self: a #JmpDbusNetworkProxy
  *
+ * Gets which bus the driver reaches, its `DBusNetwork1.Kind` property.
+ *
  * Returns: which bus of the exporter the driver reaches: `"system"` or
  *   `"session"`
  */

@@ -1,6 +1,8 @@
 #!/bin/sh
-# The API reference: gi-docgen makes it from the GIR without a warning, and
-# every link between its pages leads somewhere.
+# The API reference: gi-docgen makes it from the GIR without a warning, finds
+# every public symbol documented (gi-docgen check: a description, every
+# parameter and the return value), and every link between its pages leads
+# somewhere.
 # Usage: check-reference.sh GI-DOCGEN CONFIG CONTENT-DIR GIR
 set -u
 
@@ -21,6 +23,15 @@ if ! "$gidocgen" generate --quiet --fatal-warnings --config "$config" \
     status=1
 else
     echo "ok: gi-docgen generate"
+fi
+
+"$gidocgen" check --config "$config" "$gir" >"$dir/check.log" 2>&1
+if grep -q -i 'warning\|error\|traceback' "$dir/check.log"; then
+    echo "not ok: gi-docgen check: undocumented symbols"
+    grep -i 'warning\|error' "$dir/check.log" | sed 's/\x1b\[[0-9;]*m//g'
+    status=1
+else
+    echo "ok: gi-docgen check"
 fi
 
 if [ -d "$dir/html" ]; then
