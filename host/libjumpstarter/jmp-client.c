@@ -879,6 +879,9 @@ jmp_client_new_for_address_sync (const gchar   *address,
  * jmp_client_get_connection:
  * @self: a #JmpClient
  *
+ * Gets the connection the client talks to the host on, for calls the
+ * library does not wrap.
+ *
  * Returns: (transfer none): the D-Bus connection to the host
  */
 GDBusConnection *
@@ -891,6 +894,8 @@ jmp_client_get_connection (JmpClient *self)
 /**
  * jmp_client_get_exporter_name:
  * @self: a #JmpClient
+ *
+ * Gets the name of the exporter the host serves.
  *
  * Returns: (nullable): `metadata.name` of the host's exporter config
  */
@@ -905,6 +910,8 @@ jmp_client_get_exporter_name (JmpClient *self)
  * jmp_client_get_version:
  * @self: a #JmpClient
  *
+ * Gets the version of the host, its `Host1.Version` property.
+ *
  * Returns: (nullable): the version of the `jumpstarter-host` serving this client
  */
 const gchar *
@@ -917,6 +924,9 @@ jmp_client_get_version (JmpClient *self)
 /**
  * jmp_client_get_motd:
  * @self: a #JmpClient
+ *
+ * Gets the message of the day of the host's exporter config, which
+ * `jmp shell` shows when it starts a shell.
  *
  * Returns: (nullable): the message of the day of the exporter config
  */

@@ -7,8 +7,9 @@
 #include "jmp-composite.h"
 
 /**
- * SECTION:jmp-composite
- * @short_description: A driver that only groups other drivers
+ * JmpComposite:
+ *
+ * A driver that only groups other drivers.
  *
  * What an export entry with `children` and no `type` becomes, and the root
  * of every tree.
@@ -33,6 +34,8 @@ jmp_composite_init (JmpComposite *self)
 
 /**
  * jmp_composite_new:
+ *
+ * Creates a driver that only holds children.
  *
  * Returns: (transfer full): a new, empty composite driver
  */

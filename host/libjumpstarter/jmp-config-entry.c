@@ -437,6 +437,8 @@ jmp_config_entry_is_root (JmpConfigEntry *self)
  * jmp_config_entry_get_key:
  * @self: an entry
  *
+ * Gets the entry's name.
+ *
  * Returns: the entry's name in its parent, e.g. `net`; "" for the root
  */
 const gchar *
@@ -450,6 +452,8 @@ jmp_config_entry_get_key (JmpConfigEntry *self)
 /**
  * jmp_config_entry_get_place:
  * @self: an entry
+ *
+ * Gets the entry's place in the file.
  *
  * Returns: where the entry is in the file, e.g. `export.net` or
  *   `export.group.children.a`, as error messages name it
@@ -465,6 +469,8 @@ jmp_config_entry_get_place (JmpConfigEntry *self)
 /**
  * jmp_config_entry_get_type_name:
  * @self: an entry
+ *
+ * Gets the entry's `type`.
  *
  * Returns: (nullable): the driver type as written, a registry name such as
  *   `TcpNetwork` or an alias such as
@@ -483,6 +489,8 @@ jmp_config_entry_get_type_name (JmpConfigEntry *self)
  * jmp_config_entry_get_ref:
  * @self: an entry
  *
+ * Gets the target of a `ref:` entry.
+ *
  * Returns: (nullable): the dotted path from the root of the driver this
  *   entry is another name for, e.g. `group.a`; %NULL if it is no ref
  */
@@ -498,6 +506,8 @@ jmp_config_entry_get_ref (JmpConfigEntry *self)
  * jmp_config_entry_get_description:
  * @self: an entry
  *
+ * Gets the entry's `description`.
+ *
  * Returns: (nullable): the entry's description; for the root, the config's
  */
 const gchar *
@@ -511,6 +521,8 @@ jmp_config_entry_get_description (JmpConfigEntry *self)
 /**
  * jmp_config_entry_get_methods_description:
  * @self: an entry
+ *
+ * Gets the entry's `methods_description`.
  *
  * Returns: (transfer none) (element-type utf8 utf8): help text per client
  *   command, from `methods_description:`; empty if there is none
@@ -527,6 +539,8 @@ jmp_config_entry_get_methods_description (JmpConfigEntry *self)
  * jmp_config_entry_get_config:
  * @self: an entry
  *
+ * Gets the entry's driver config keys.
+ *
  * Returns: (transfer none): the `config:` mapping, not yet checked against
  *   the driver type; empty if there is none
  */
@@ -541,6 +555,8 @@ jmp_config_entry_get_config (JmpConfigEntry *self)
 /**
  * jmp_config_entry_get_children:
  * @self: an entry
+ *
+ * Gets the entries under `children:`.
  *
  * Returns: (transfer none) (element-type JmpConfigEntry): the child
  *   entries, in the order of the file

@@ -23,14 +23,14 @@
  *
  * An exporter config, in Jumpstarter's format, read from YAML or JSON:
  *
- * |[<!-- language="YAML" -->
+ * ```yaml
  * apiVersion: jumpstarter.dev/v1alpha1
  * kind: ExporterConfig
  * metadata: {name: bench-3, labels: {board: rpi4}}
  * motd: "text shown on shell entry"
  * export:
  *   ssh: {type: TcpNetwork, config: {host: 192.168.1.2, port: 22}}
- * ]|
+ * ```
  *
  * A top-level `description` becomes the root driver's.
  *
@@ -656,6 +656,8 @@ jmp_config_new_from_file (const gchar  *filename,
  * jmp_config_get_origin:
  * @self: a config
  *
+ * Gets where the config was read from, as error messages name it.
+ *
  * Returns: the file name the config was read from, or the origin given to
  *   jmp_config_new_from_data() (`<data>` if none)
  */
@@ -670,6 +672,8 @@ jmp_config_get_origin (JmpConfig *self)
 /**
  * jmp_config_get_name:
  * @self: a config
+ *
+ * Gets the exporter's name.
  *
  * Returns: the exporter's name, `metadata.name`; without one, the file
  *   name without its extension (`bench-3.yaml` → `bench-3`), as Jumpstarter
@@ -687,6 +691,8 @@ jmp_config_get_name (JmpConfig *self)
  * jmp_config_get_description:
  * @self: a config
  *
+ * Gets the config's top-level description.
+ *
  * Returns: (nullable): the top-level `description`, the root driver's
  */
 const gchar *
@@ -700,6 +706,8 @@ jmp_config_get_description (JmpConfig *self)
 /**
  * jmp_config_get_motd:
  * @self: a config
+ *
+ * Gets the config's message of the day, `motd`.
  *
  * Returns: (nullable): the message of the day shown when a shell starts
  */
@@ -715,6 +723,8 @@ jmp_config_get_motd (JmpConfig *self)
  * jmp_config_get_labels:
  * @self: a config
  *
+ * Gets the exporter's labels.
+ *
  * Returns: (transfer none) (element-type utf8 utf8): the exporter's
  *   labels, `metadata.labels`; empty if there are none
  */
@@ -729,6 +739,8 @@ jmp_config_get_labels (JmpConfig *self)
 /**
  * jmp_config_get_export:
  * @self: a config
+ *
+ * Gets the tree of entries under `export:`.
  *
  * Returns: (transfer none): the root entry, standing for `export:`; its
  *   children are the exported drivers in the order of the file

@@ -18,12 +18,12 @@
  * jmp_dbus_network_proxy_open_connection() gives a #GDBusConnection to that
  * bus, ready for calls, signals and name watching, from C as from Python:
  *
- * |[<!-- language="Python" -->
+ * ```python
  * bus = client.get_driver("bus").get_dbus_network().open_connection_sync(None)
  * reply = bus.call_sync("org.freedesktop.DBus", "/org/freedesktop/DBus",
  *                       "org.freedesktop.DBus", "ListNames", None, None,
  *                       Gio.DBusCallFlags.NONE, -1, None)
- * ]|
+ * ```
  *
  * The connection runs over the socket the host connected to the bus
  * (`Network1.Connect()`), so the bus authenticates this process's peer
@@ -194,6 +194,8 @@ jmp_dbus_network_proxy_new (JmpDBusDBusNetwork1 *proxy,
 /**
  * jmp_dbus_network_proxy_get_kind:
  * @self: a #JmpDbusNetworkProxy
+ *
+ * Gets which bus the driver reaches, its `DBusNetwork1.Kind` property.
  *
  * Returns: which bus of the exporter the driver reaches: `"system"` or
  *   `"session"`

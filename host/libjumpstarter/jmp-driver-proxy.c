@@ -204,6 +204,8 @@ jmp_driver_proxy_get_object (JmpDriverProxy *self)
  * jmp_driver_proxy_get_object_path:
  * @self: a #JmpDriverProxy
  *
+ * Gets the driver's D-Bus object path.
+ *
  * Returns: the D-Bus object path, e.g. `/dev/jumpstarter/Host1/driver/harness/power`
  */
 const gchar *
@@ -222,6 +224,8 @@ nonnull (const gchar *s)
 /**
  * jmp_driver_proxy_get_name:
  * @self: a #JmpDriverProxy
+ *
+ * Gets the driver's name.
  *
  * Returns: the key of the driver in its parent's `export` or `children`
  *   map, e.g. `"power"`
@@ -247,6 +251,8 @@ jmp_driver_proxy_get_name (JmpDriverProxy *self)
  * jmp_driver_proxy_get_path:
  * @self: a #JmpDriverProxy
  *
+ * Gets the driver's path from the root of the export.
+ *
  * Returns: the dotted path from the root of the export, e.g.
  *   `"harness.power"`: what `jmp` takes as DRIVER
  */
@@ -266,6 +272,8 @@ jmp_driver_proxy_get_path (JmpDriverProxy *self)
  * jmp_driver_proxy_get_type_name:
  * @self: a #JmpDriverProxy
  *
+ * Gets the driver's type.
+ *
  * Returns: the registered type of the driver, e.g. `"TcpNetwork"`
  */
 const gchar *
@@ -278,6 +286,8 @@ jmp_driver_proxy_get_type_name (JmpDriverProxy *self)
 /**
  * jmp_driver_proxy_get_index:
  * @self: a #JmpDriverProxy
+ *
+ * Gets the driver's position in the export.
  *
  * Returns: the driver's position in the export, depth first in the order
  *   of the config file
@@ -293,6 +303,8 @@ jmp_driver_proxy_get_index (JmpDriverProxy *self)
  * jmp_driver_proxy_get_uuid:
  * @self: a #JmpDriverProxy
  *
+ * Gets the driver's UUID.
+ *
  * Returns: the UUID of the driver
  */
 const gchar *
@@ -305,6 +317,8 @@ jmp_driver_proxy_get_uuid (JmpDriverProxy *self)
 /**
  * jmp_driver_proxy_get_parent_uuid:
  * @self: a #JmpDriverProxy
+ *
+ * Gets the UUID of the driver's parent.
  *
  * Returns: the UUID of the parent driver; empty for the drivers at the top
  *   of the export
@@ -319,6 +333,8 @@ jmp_driver_proxy_get_parent_uuid (JmpDriverProxy *self)
 /**
  * jmp_driver_proxy_get_description:
  * @self: a #JmpDriverProxy
+ *
+ * Gets the driver's description.
  *
  * Returns: the description from the config, or the driver's own; may be empty
  */

@@ -7,8 +7,9 @@
 #include "jmp-driver.h"
 
 /**
- * SECTION:jmp-driver
- * @short_description: Base class of every driver
+ * JmpDriver:
+ *
+ * Base class of every driver.
  *
  * A driver is built from one entry of an exporter config: its config keys
  * are its properties, its children are added with jmp_driver_add_child(),
@@ -257,6 +258,8 @@ jmp_driver_init (JmpDriver *self)
  * jmp_driver_get_name:
  * @self: a #JmpDriver
  *
+ * Gets the driver's name, #JmpDriver:name.
+ *
  * Returns: (nullable): the key of the driver in its parent
  */
 const gchar *
@@ -270,6 +273,8 @@ jmp_driver_get_name (JmpDriver *self)
  * jmp_driver_set_name:
  * @self: a #JmpDriver
  * @name: (nullable): the key of the driver in its parent
+ *
+ * Sets the driver's name, #JmpDriver:name.
  */
 void
 jmp_driver_set_name (JmpDriver *self, const gchar *name)
@@ -289,6 +294,8 @@ jmp_driver_set_name (JmpDriver *self, const gchar *name)
  * jmp_driver_get_uuid:
  * @self: a #JmpDriver
  *
+ * Gets the driver's identity, #JmpDriver:uuid.
+ *
  * Returns: the identity of the driver
  */
 const gchar *
@@ -301,6 +308,8 @@ jmp_driver_get_uuid (JmpDriver *self)
 /**
  * jmp_driver_get_description:
  * @self: a #JmpDriver
+ *
+ * Gets the driver's help text, #JmpDriver:description.
  *
  * Returns: (nullable): the help text of the driver
  */
@@ -315,6 +324,8 @@ jmp_driver_get_description (JmpDriver *self)
  * jmp_driver_set_description:
  * @self: a #JmpDriver
  * @description: (nullable): help text
+ *
+ * Sets the driver's help text, #JmpDriver:description.
  */
 void
 jmp_driver_set_description (JmpDriver *self, const gchar *description)
@@ -334,6 +345,8 @@ jmp_driver_set_description (JmpDriver *self, const gchar *description)
  * jmp_driver_get_labels:
  * @self: a #JmpDriver
  *
+ * Gets the driver's labels, #JmpDriver:labels.
+ *
  * Returns: (transfer none) (element-type utf8 utf8): the labels
  */
 GHashTable *
@@ -348,6 +361,8 @@ jmp_driver_get_labels (JmpDriver *self)
  * @self: a #JmpDriver
  * @key: label key, e.g. "jumpstarter.dev/dbusnetwork/kind"
  * @value: (nullable): its value, %NULL to remove it
+ *
+ * Sets or removes one label of the driver.
  */
 void
 jmp_driver_set_label (JmpDriver *self, const gchar *key, const gchar *value)
@@ -395,6 +410,9 @@ jmp_driver_get_methods_description (JmpDriver *self)
  * @self: a #JmpDriver
  * @method: a client command, e.g. "connect"
  * @text: (nullable): its help text, %NULL to remove it
+ *
+ * Sets or removes the help text of one client command, which clients
+ * read from `Driver1.MethodsDescription`.
  */
 void
 jmp_driver_set_method_description (JmpDriver   *self,
@@ -417,6 +435,8 @@ jmp_driver_set_method_description (JmpDriver   *self,
  * jmp_driver_get_type_name:
  * @self: a #JmpDriver
  *
+ * Gets the name of the driver's type, as clients see it in `Driver1.Type`.
+ *
  * Returns: the registry name the driver was built under, e.g. "TcpNetwork",
  *   or its GType name if it was made by hand
  */
@@ -434,6 +454,9 @@ jmp_driver_get_type_name (JmpDriver *self)
  * jmp_driver_set_type_name:
  * @self: a #JmpDriver
  * @type_name: (nullable): the registry name of its type
+ *
+ * Sets the name of the driver's type; the registry does it for the drivers
+ * that a config builds.
  */
 void
 jmp_driver_set_type_name (JmpDriver *self, const gchar *type_name)
@@ -449,6 +472,8 @@ jmp_driver_set_type_name (JmpDriver *self, const gchar *type_name)
 /**
  * jmp_driver_get_parent:
  * @self: a #JmpDriver
+ *
+ * Gets the driver that holds this one as a child.
  *
  * Returns: (transfer none) (nullable): the driver that owns @self
  */
@@ -529,6 +554,8 @@ jmp_driver_add_ref (JmpDriver *self, const gchar *key, JmpDriver *target)
  * jmp_driver_get_child_keys:
  * @self: a #JmpDriver
  *
+ * Lists the keys of the driver's children and refs.
+ *
  * Returns: (transfer full): the keys of the children and refs, in order
  */
 GStrv
@@ -548,6 +575,8 @@ jmp_driver_get_child_keys (JmpDriver *self)
  * jmp_driver_get_child:
  * @self: a #JmpDriver
  * @key: a child's key
+ *
+ * Looks up a child of the driver, or the driver a ref names, by its key.
  *
  * Returns: (transfer full) (nullable): the child or the target of the ref
  *   named @key
@@ -570,6 +599,8 @@ jmp_driver_get_child (JmpDriver *self, const gchar *key)
  * jmp_driver_is_ref:
  * @self: a #JmpDriver
  * @key: a child's key
+ *
+ * Tells whether a key of the driver names a ref rather than a child.
  *
  * Returns: %TRUE if @key names an alias added with jmp_driver_add_ref()
  */
@@ -638,6 +669,8 @@ jmp_driver_stop (JmpDriver *self)
 /**
  * jmp_driver_is_started:
  * @self: a #JmpDriver
+ *
+ * Tells whether the driver is started.
  *
  * Returns: %TRUE between jmp_driver_start() and jmp_driver_stop()
  */

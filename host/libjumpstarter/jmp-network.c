@@ -11,8 +11,9 @@
 #include "jmp-network.h"
 
 /**
- * SECTION:jmp-network
- * @short_description: Capability of drivers that open streams to a target
+ * JmpNetwork:
+ *
+ * Capability of drivers that open streams to a target.
  *
  * The host exports a driver implementing #JmpNetwork with
  * `dev.jumpstarter.Network1`: `Connect()` hands the caller the #GSocket that
@@ -52,6 +53,8 @@ jmp_network_connect_async (JmpNetwork          *self,
  * @self: a #JmpNetwork
  * @result: the #GAsyncResult
  * @error: return location for a #GError
+ *
+ * Finishes jmp_network_connect_async().
  *
  * Returns: (transfer full): a connected socket, or %NULL with @error set
  */
@@ -105,6 +108,8 @@ jmp_network_get_address_async (JmpNetwork          *self,
  * @self: a #JmpNetwork
  * @result: the #GAsyncResult
  * @error: return location for a #GError
+ *
+ * Finishes jmp_network_get_address_async().
  *
  * Returns: (transfer full): the address, or %NULL with @error set
  */

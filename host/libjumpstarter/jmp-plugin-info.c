@@ -295,6 +295,8 @@ jmp_plugin_info_set_error (JmpPluginInfo *self,
  * jmp_plugin_info_get_filename:
  * @self: a #JmpPluginInfo
  *
+ * Gets the plugin's file.
+ *
  * Returns: path of the plugin file
  */
 const gchar *
@@ -307,6 +309,8 @@ jmp_plugin_info_get_filename (JmpPluginInfo *self)
 /**
  * jmp_plugin_info_get_name:
  * @self: a #JmpPluginInfo
+ *
+ * Gets the plugin's name.
  *
  * Returns: (nullable): short name of the plugin, %NULL if the file was
  *   skipped before its descriptor was read
@@ -322,6 +326,8 @@ jmp_plugin_info_get_name (JmpPluginInfo *self)
  * jmp_plugin_info_get_version:
  * @self: a #JmpPluginInfo
  *
+ * Gets the plugin's version.
+ *
  * Returns: (nullable): the plugin's version
  */
 const gchar *
@@ -334,6 +340,8 @@ jmp_plugin_info_get_version (JmpPluginInfo *self)
 /**
  * jmp_plugin_info_get_description:
  * @self: a #JmpPluginInfo
+ *
+ * Gets the plugin's description.
  *
  * Returns: (nullable): one line on what the plugin provides
  */
@@ -348,6 +356,8 @@ jmp_plugin_info_get_description (JmpPluginInfo *self)
  * jmp_plugin_info_get_license:
  * @self: a #JmpPluginInfo
  *
+ * Gets the plugin's license.
+ *
  * Returns: (nullable): SPDX license identifier of the plugin
  */
 const gchar *
@@ -360,6 +370,8 @@ jmp_plugin_info_get_license (JmpPluginInfo *self)
 /**
  * jmp_plugin_info_get_types:
  * @self: a #JmpPluginInfo
+ *
+ * Gets the driver types the plugin added.
  *
  * Returns: (transfer none) (array zero-terminated=1): primary names of the
  *   driver types the plugin added, in the order it added them; empty when
@@ -376,6 +388,8 @@ jmp_plugin_info_get_types (JmpPluginInfo *self)
  * jmp_plugin_info_get_aliases:
  * @self: a #JmpPluginInfo
  *
+ * Gets the aliases of the plugin's driver types.
+ *
  * Returns: (transfer none) (array zero-terminated=1): aliases of the
  *   plugin's types
  */
@@ -389,6 +403,8 @@ jmp_plugin_info_get_aliases (JmpPluginInfo *self)
 /**
  * jmp_plugin_info_get_error:
  * @self: a #JmpPluginInfo
+ *
+ * Gets why the plugin file was skipped.
  *
  * Returns: (nullable) (transfer none): why the file was skipped, %NULL if
  *   it was loaded

@@ -19,8 +19,9 @@
 #include "jmp-relay.h"
 
 /**
- * SECTION:jmp-portforward
- * @short_description: Local listeners that forward to a network driver
+ * JmpPortforward:
+ *
+ * Local listeners that forward to a network driver.
  *
  * A #JmpPortforward listens on a local TCP port, Unix socket or UDP port.
  * Every accepted connection opens a stream of its own with `Connect()` and
@@ -636,6 +637,14 @@ jmp_portforward_new_unix (JmpNetworkProxy *network, const gchar *path, GError **
   return g_steal_pointer (&self);
 }
 
+/**
+ * jmp_portforward_get_kind:
+ * @self: a #JmpPortforward
+ *
+ * Gets what the forward listens on.
+ *
+ * Returns: a TCP port, a Unix socket or a UDP port
+ */
 JmpPortforwardKind
 jmp_portforward_get_kind (JmpPortforward *self)
 {
@@ -646,6 +655,9 @@ jmp_portforward_get_kind (JmpPortforward *self)
 /**
  * jmp_portforward_get_local_address:
  * @self: a #JmpPortforward
+ *
+ * Gets the address the forward listens on, with the port the system
+ * picked if 0 was asked for.
  *
  * Returns: (transfer none): the address it listens on
  */
@@ -659,6 +671,8 @@ jmp_portforward_get_local_address (JmpPortforward *self)
 /**
  * jmp_portforward_get_display_address:
  * @self: a #JmpPortforward
+ *
+ * Formats the address the forward listens on for people.
  *
  * Returns: (transfer full): `host:port` (IPv6 in brackets) or the socket
  *   path, as `jmp forward-*` prints it
@@ -676,6 +690,8 @@ jmp_portforward_get_display_address (JmpPortforward *self)
  * jmp_portforward_get_port:
  * @self: a #JmpPortforward
  *
+ * Gets the local port of a TCP or UDP forward.
+ *
  * Returns: the local port, 0 for a Unix socket
  */
 guint16
@@ -691,6 +707,8 @@ jmp_portforward_get_port (JmpPortforward *self)
  * jmp_portforward_get_path:
  * @self: a #JmpPortforward
  *
+ * Gets the socket path of a Unix forward.
+ *
  * Returns: (nullable): the socket path of a Unix forward
  */
 const gchar *
@@ -703,6 +721,8 @@ jmp_portforward_get_path (JmpPortforward *self)
 /**
  * jmp_portforward_get_n_active:
  * @self: a #JmpPortforward
+ *
+ * Counts the connections open now.
  *
  * Returns: connections being set up or relayed now (UDP: peers)
  */
@@ -719,6 +739,8 @@ jmp_portforward_get_n_active (JmpPortforward *self)
  * jmp_portforward_get_n_accepted:
  * @self: a #JmpPortforward
  *
+ * Counts the connections accepted since the forward started.
+ *
  * Returns: connections (UDP: peers) accepted so far
  */
 guint64
@@ -731,6 +753,9 @@ jmp_portforward_get_n_accepted (JmpPortforward *self)
 /**
  * jmp_portforward_get_n_failed:
  * @self: a #JmpPortforward
+ *
+ * Counts the connections that failed: the target refused or was not
+ * reachable.
  *
  * Returns: connections that could not be forwarded so far
  */

@@ -385,6 +385,8 @@ jmp_registry_add_type (JmpRegistry         *self,
  * @self: a #JmpRegistry
  * @name: a type name or an alias
  *
+ * Looks up a driver type by its name or an alias.
+ *
  * Returns: the driver type registered under @name, or %G_TYPE_INVALID
  */
 GType
@@ -406,6 +408,8 @@ jmp_registry_lookup (JmpRegistry *self,
  * @self: a #JmpRegistry
  * @type: a driver type
  *
+ * Gets the name a driver type is registered under.
+ *
  * Returns: (nullable): the primary name @type is registered under, or %NULL
  */
 const gchar *
@@ -423,6 +427,8 @@ jmp_registry_get_type_name (JmpRegistry *self,
 /**
  * jmp_registry_list_types:
  * @self: a #JmpRegistry
+ *
+ * Lists the registered driver types.
  *
  * Returns: (transfer full): the primary names of all registered types,
  *   sorted
@@ -450,6 +456,8 @@ jmp_registry_list_types (JmpRegistry *self)
  * jmp_registry_get_aliases:
  * @self: a #JmpRegistry
  * @name: a type name or an alias
+ *
+ * Lists the aliases of a driver type.
  *
  * Returns: (transfer full) (nullable): the aliases of the type @name
  *   resolves to (empty if it has none), or %NULL if @name is not known
@@ -897,6 +905,8 @@ jmp_registry_load_default (JmpRegistry *self)
 /**
  * jmp_registry_get_plugins:
  * @self: a #JmpRegistry
+ *
+ * Lists the plugin files the registry tried.
  *
  * Returns: (transfer container) (element-type JmpPluginInfo): every plugin
  *   file tried, loaded or skipped, in the order they were tried

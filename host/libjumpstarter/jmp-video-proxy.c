@@ -254,6 +254,9 @@ jmp_video_proxy_snapshot_sync (JmpVideoProxy  *self,
  * jmp_video_proxy_get_stream_path:
  * @self: a #JmpVideoProxy
  *
+ * Gets where the driver's streams serve the MJPEG stream, its
+ * `Video1.StreamPath` property.
+ *
  * Returns: the HTTP path and query that serves the MJPEG stream on a
  *   stream of the driver, e.g. "/stream"
  */

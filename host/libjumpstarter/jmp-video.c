@@ -7,8 +7,9 @@
 #include "jmp-video.h"
 
 /**
- * SECTION:jmp-video
- * @short_description: Capability of drivers that serve video
+ * JmpVideo:
+ *
+ * Capability of drivers that serve video.
  *
  * The host exports a driver implementing #JmpVideo with
  * `dev.jumpstarter.Video1`: `State()` returns the dictionary of
@@ -48,6 +49,8 @@ jmp_video_get_state_async (JmpVideo            *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes jmp_video_get_state_async().
+ *
  * Returns: (transfer full): an `a{sv}` dictionary, or %NULL with @error set
  */
 GVariant *
@@ -84,6 +87,8 @@ jmp_video_snapshot_async (JmpVideo            *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes jmp_video_snapshot_async().
+ *
  * Returns: (transfer full): the JPEG bytes, or %NULL with @error set
  */
 GBytes *
@@ -98,6 +103,8 @@ jmp_video_snapshot_finish (JmpVideo      *self,
 /**
  * jmp_video_get_stream_path:
  * @self: a #JmpVideo
+ *
+ * Gets the HTTP path and query of the driver's MJPEG stream.
  *
  * Returns: the HTTP path and query of the MJPEG stream, e.g. "/stream"
  */

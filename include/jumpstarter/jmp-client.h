@@ -17,7 +17,12 @@ G_BEGIN_DECLS
 #define JMP_TYPE_CLIENT (jmp_client_get_type ())
 G_DECLARE_FINAL_TYPE (JmpClient, jmp_client, JMP, CLIENT, GObject)
 
-/* The environment variable naming a host's peer-to-peer D-Bus address. */
+/**
+ * JMP_HOST_ENV:
+ *
+ * The environment variable naming a host's peer-to-peer D-Bus address,
+ * which `jmp shell` sets and jmp_client_new() reads.
+ */
 #define JMP_HOST_ENV "JUMPSTARTER_HOST"
 
 void            jmp_client_new               (GBusType              bus_type,

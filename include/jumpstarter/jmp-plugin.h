@@ -62,8 +62,22 @@ typedef struct {
   gpointer               padding[8];
 } JmpPluginDesc;
 
+/**
+ * JmpPluginDescribeFunc:
+ *
+ * The type of a plugin's entry symbol, %JMP_PLUGIN_ENTRY_SYMBOL, which
+ * JMP_PLUGIN_DEFINE() writes.
+ *
+ * Returns: the plugin's descriptor, static
+ */
 typedef const JmpPluginDesc *(*JmpPluginDescribeFunc) (void);
 
+/**
+ * JMP_PLUGIN_LICENSE:
+ *
+ * The SPDX license identifier JMP_PLUGIN_DEFINE() gives the plugin unless
+ * it defines this macro before including the SDK.
+ */
 #ifndef JMP_PLUGIN_LICENSE
 #define JMP_PLUGIN_LICENSE "LGPL-2.1-or-later"
 #endif
