@@ -9,6 +9,7 @@
 #include "jmp-client.h"
 #include "jmp-client-private.h"
 #include "jmp-error.h"
+#include "jmp-plugin-info.h"
 
 /**
  * JmpClient:
@@ -1064,24 +1065,107 @@ jmp_client_get_driver (JmpClient    *self,
   return NULL;
 }
 
+/* The host's answer, one #JmpPluginInfo per element. */
+static GPtrArray *
+jmp_client_plugins_from_variant (GVariant *plugins)
+{
+  GPtrArray *infos = g_ptr_array_new_with_free_func (g_object_unref);
+  GVariantIter iter;
+  GVariant *info;
+
+  g_variant_iter_init (&iter, plugins);
+  while ((info = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      g_ptr_array_add (infos, jmp_plugin_info_new_from_variant (info));
+      g_variant_unref (info);
+    }
+  return infos;
+}
+
+static void
+on_list_plugins_reply (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GVariant) plugins = NULL;
+  GError *error = NULL;
+
+  if (!jmp_dbus_host1_call_list_plugins_finish (JMP_DBUS_HOST1 (source), &plugins, result, &error))
+    {
+      jmp_client_error_from_dbus (&error);
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_pointer (task, jmp_client_plugins_from_variant (plugins),
+                         (GDestroyNotify) g_ptr_array_unref);
+}
+
+/**
+ * jmp_client_list_plugins:
+ * @self: a #JmpClient
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called with the answer
+ * @user_data: data for @callback
+ *
+ * Asks the host which plugin files it found, loaded or skipped. Finish
+ * with jmp_client_list_plugins_finish().
+ */
+void
+jmp_client_list_plugins (JmpClient           *self,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (JMP_IS_CLIENT (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, jmp_client_list_plugins);
+  jmp_dbus_host1_call_list_plugins (self->host, cancellable, on_list_plugins_reply,
+                                    g_steal_pointer (&task));
+}
+
+/**
+ * jmp_client_list_plugins_finish:
+ * @self: a #JmpClient
+ * @result: the #GAsyncResult passed to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes jmp_client_list_plugins().
+ *
+ * Returns: (transfer container) (element-type JmpPluginInfo): one
+ *   #JmpPluginInfo per plugin file, a skipped one with its error, or %NULL
+ *   with @error set
+ */
+GPtrArray *
+jmp_client_list_plugins_finish (JmpClient     *self,
+                                GAsyncResult  *result,
+                                GError       **error)
+{
+  g_return_val_if_fail (JMP_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 /**
  * jmp_client_list_plugins_sync:
  * @self: a #JmpClient
  * @cancellable: (nullable): a #GCancellable
  * @error: return location for a #GError
  *
- * Asks the host which plugin files it found: one `a{sv}` dictionary per
- * file with "filename", "name", "version", "description", "license",
- * "types", "aliases", and "error" for a file it skipped.
+ * Asks the host which plugin files it found, blocking the calling thread.
  *
- * Returns: (transfer full): an `aa{sv}` variant, or %NULL with @error set
+ * Returns: (transfer container) (element-type JmpPluginInfo): one
+ *   #JmpPluginInfo per plugin file, or %NULL with @error set
  */
-GVariant *
+GPtrArray *
 jmp_client_list_plugins_sync (JmpClient     *self,
                               GCancellable  *cancellable,
                               GError       **error)
 {
-  GVariant *plugins = NULL;
+  g_autoptr(GVariant) plugins = NULL;
 
   g_return_val_if_fail (JMP_IS_CLIENT (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -1091,7 +1175,70 @@ jmp_client_list_plugins_sync (JmpClient     *self,
       jmp_client_error_from_dbus (error);
       return NULL;
     }
-  return plugins;
+  return jmp_client_plugins_from_variant (plugins);
+}
+
+static void
+on_reload_reply (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (!jmp_dbus_host1_call_reload_finish (JMP_DBUS_HOST1 (source), result, &error))
+    {
+      jmp_client_error_from_dbus (&error);
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * jmp_client_reload:
+ * @self: a #JmpClient
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the host has re-read its config
+ * @user_data: data for @callback
+ *
+ * Makes the host re-read its config; see jmp_client_reload_sync(). Finish
+ * with jmp_client_reload_finish().
+ */
+void
+jmp_client_reload (JmpClient           *self,
+                   GCancellable        *cancellable,
+                   GAsyncReadyCallback  callback,
+                   gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (JMP_IS_CLIENT (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, jmp_client_reload);
+  jmp_dbus_host1_call_reload (self->host, cancellable, on_reload_reply, g_steal_pointer (&task));
+}
+
+/**
+ * jmp_client_reload_finish:
+ * @self: a #JmpClient
+ * @result: the #GAsyncResult passed to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes jmp_client_reload().
+ *
+ * Returns: %TRUE on success; %FALSE with @error set when the config is
+ *   broken (the running tree is left as it was)
+ */
+gboolean
+jmp_client_reload_finish (JmpClient     *self,
+                          GAsyncResult  *result,
+                          GError       **error)
+{
+  g_return_val_if_fail (JMP_IS_CLIENT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include "jmp-error.h"
 #include "jmp-plugin-info.h"
 #include "jmp-registry-private.h"
 
@@ -212,6 +213,76 @@ jmp_plugin_info_new (const gchar *filename)
   JmpPluginInfo *self = g_object_new (JMP_TYPE_PLUGIN_INFO, NULL);
 
   self->filename = g_strdup (filename);
+  return self;
+}
+
+static gchar *
+dict_dup_string (GVariantDict *dict, const gchar *key)
+{
+  gchar *value = NULL;
+
+  g_variant_dict_lookup (dict, key, "s", &value);
+  return value;
+}
+
+static void
+dict_foreach_string (GVariantDict  *dict,
+                     const gchar   *key,
+                     JmpPluginInfo *self,
+                     void         (*add) (JmpPluginInfo *, const gchar *))
+{
+  g_autofree const gchar **strv = NULL;
+
+  if (g_variant_dict_lookup (dict, key, "^a&s", &strv))
+    for (gsize i = 0; strv[i] != NULL; i++)
+      add (self, strv[i]);
+}
+
+/**
+ * jmp_plugin_info_new_from_variant:
+ * @info: an `a{sv}` dictionary as jmp_plugin_info_to_variant() makes it,
+ *   e.g. one element of the host's `ListPlugins()` answer
+ *
+ * Reads a plugin's description back. Keys that are missing or of another
+ * type are taken as empty: the dictionary comes from another process.
+ *
+ * Returns: (transfer full): a new #JmpPluginInfo
+ */
+JmpPluginInfo *
+jmp_plugin_info_new_from_variant (GVariant *info)
+{
+  g_autoptr(GVariantDict) dict = NULL;
+  g_autofree gchar *filename = NULL;
+  g_autofree gchar *name = NULL;
+  g_autofree gchar *version = NULL;
+  g_autofree gchar *description = NULL;
+  g_autofree gchar *license = NULL;
+  g_autofree gchar *error = NULL;
+  JmpPluginInfo *self;
+
+  g_return_val_if_fail (info != NULL, NULL);
+  g_return_val_if_fail (g_variant_is_of_type (info, G_VARIANT_TYPE_VARDICT), NULL);
+
+  dict = g_variant_dict_new (info);
+  filename = dict_dup_string (dict, "filename");
+  self = jmp_plugin_info_new (filename != NULL ? filename : "");
+  name = dict_dup_string (dict, "name");
+  jmp_plugin_info_set_name (self, name);
+  version = dict_dup_string (dict, "version");
+  jmp_plugin_info_set_version (self, version);
+  description = dict_dup_string (dict, "description");
+  jmp_plugin_info_set_description (self, description);
+  license = dict_dup_string (dict, "license");
+  jmp_plugin_info_set_license (self, license);
+  dict_foreach_string (dict, "types", self, jmp_plugin_info_add_type);
+  dict_foreach_string (dict, "aliases", self, jmp_plugin_info_add_alias);
+  error = dict_dup_string (dict, "error");
+  if (error != NULL)
+    {
+      g_autoptr(GError) skipped = g_error_new_literal (JMP_ERROR, JMP_ERROR_FAILED, error);
+
+      jmp_plugin_info_set_error (self, skipped);
+    }
   return self;
 }
 

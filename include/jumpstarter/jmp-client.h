@@ -53,11 +53,25 @@ GList          *jmp_client_get_drivers       (JmpClient            *self);
 JmpDriverProxy *jmp_client_get_driver        (JmpClient            *self,
                                               const gchar          *path,
                                               GError              **error);
-GVariant       *jmp_client_list_plugins_sync (JmpClient            *self,
-                                              GCancellable         *cancellable,
-                                              GError              **error);
-gboolean        jmp_client_reload_sync       (JmpClient            *self,
-                                              GCancellable         *cancellable,
-                                              GError              **error);
+void            jmp_client_list_plugins        (JmpClient            *self,
+                                                GCancellable         *cancellable,
+                                                GAsyncReadyCallback   callback,
+                                                gpointer              user_data);
+GPtrArray      *jmp_client_list_plugins_finish (JmpClient            *self,
+                                                GAsyncResult         *result,
+                                                GError              **error);
+GPtrArray      *jmp_client_list_plugins_sync   (JmpClient            *self,
+                                                GCancellable         *cancellable,
+                                                GError              **error);
+void            jmp_client_reload              (JmpClient            *self,
+                                                GCancellable         *cancellable,
+                                                GAsyncReadyCallback   callback,
+                                                gpointer              user_data);
+gboolean        jmp_client_reload_finish       (JmpClient            *self,
+                                                GAsyncResult         *result,
+                                                GError              **error);
+gboolean        jmp_client_reload_sync         (JmpClient            *self,
+                                                GCancellable         *cancellable,
+                                                GError              **error);
 
 G_END_DECLS

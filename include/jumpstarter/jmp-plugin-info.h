@@ -16,6 +16,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (JmpPluginInfo, jmp_plugin_info, JMP, PLUGIN_INFO, GObject)
 
 /* One plugin file as the registry saw it: loaded, or skipped with an error. */
+JmpPluginInfo      *jmp_plugin_info_new_from_variant (GVariant    *info);
 const gchar        *jmp_plugin_info_get_filename    (JmpPluginInfo *self);
 const gchar        *jmp_plugin_info_get_name        (JmpPluginInfo *self);
 const gchar        *jmp_plugin_info_get_version     (JmpPluginInfo *self);

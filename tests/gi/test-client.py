@@ -166,6 +166,38 @@ class ClientTest(unittest.TestCase):
         run_until(loop, lambda: 'stream' in result)
         self.assertEqual(echo_through(result['stream'], b'hello, async\n'), b'hello, async\n')
 
+    def test_list_plugins(self):
+        plugins = self.client.list_plugins_sync(None)
+        by_name = {p.get_name(): p for p in plugins}
+        self.assertIn('network', by_name)
+        network = by_name['network']
+        self.assertIsInstance(network, Jumpstarter.PluginInfo)
+        self.assertIn('EchoNetwork', network.get_types())
+        self.assertIn('jumpstarter_driver_network.driver.EchoNetwork', network.get_aliases())
+        self.assertTrue(network.get_filename().endswith('.so'))
+        self.assertIsNone(network.get_error())
+
+        loop = GLib.MainLoop()
+        result = {}
+
+        def on_plugins(source, res):
+            result['plugins'] = source.list_plugins_finish(res)
+        self.client.list_plugins(None, on_plugins)
+        run_until(loop, lambda: 'plugins' in result)
+        self.assertEqual(sorted(p.get_name() for p in result['plugins']), sorted(by_name))
+
+    def test_reload_async(self):
+        loop = GLib.MainLoop()
+        result = {}
+
+        def on_reloaded(source, res):
+            result['ok'] = source.reload_finish(res)
+        self.client.reload(None, on_reloaded)
+        run_until(loop, lambda: 'ok' in result)
+        self.assertTrue(result['ok'])
+        # the tree is unchanged and still serves
+        self.assertIsNotNone(self.client.get_driver('echo').get_network())
+
     def test_connect_socket(self):
         network = self.client.get_driver('echo').get_network()
         sock = network.connect_socket_sync(None)

@@ -891,6 +891,46 @@ test_network_plugin (void)
   g_assert_true (found);
 }
 
+/* A description read back from another process: a round trip keeps every
+ * field, and keys of the wrong type or missing are taken as empty. */
+static void
+test_from_variant (void)
+{
+  g_autoptr(JmpRegistry) registry = load_fixtures ();
+  JmpPluginInfo *good = find_plugin (registry, "good.so");
+  JmpPluginInfo *garbage = find_plugin (registry, "garbage.so");
+  g_autoptr(GVariant) good_variant = g_variant_ref_sink (jmp_plugin_info_to_variant (good));
+  g_autoptr(GVariant) garbage_variant = g_variant_ref_sink (jmp_plugin_info_to_variant (garbage));
+  g_autoptr(JmpPluginInfo) copy = jmp_plugin_info_new_from_variant (good_variant);
+  g_autoptr(JmpPluginInfo) skipped = jmp_plugin_info_new_from_variant (garbage_variant);
+  g_autoptr(JmpPluginInfo) odd = NULL;
+  g_autoptr(GVariant) odd_variant = NULL;
+  GVariantDict dict;
+
+  g_assert_cmpstr (jmp_plugin_info_get_filename (copy), ==, jmp_plugin_info_get_filename (good));
+  g_assert_cmpstr (jmp_plugin_info_get_name (copy), ==, "good");
+  g_assert_cmpstr (jmp_plugin_info_get_version (copy), ==, "1.2.3");
+  g_assert_cmpstr (jmp_plugin_info_get_license (copy), ==, jmp_plugin_info_get_license (good));
+  g_assert_cmpstrv (jmp_plugin_info_get_types (copy), jmp_plugin_info_get_types (good));
+  g_assert_cmpstrv (jmp_plugin_info_get_aliases (copy), jmp_plugin_info_get_aliases (good));
+  g_assert_null (jmp_plugin_info_get_error (copy));
+
+  g_assert_nonnull (jmp_plugin_info_get_error (skipped));
+  g_assert_cmpstr (jmp_plugin_info_get_error (skipped)->message, ==,
+                   jmp_plugin_info_get_error (garbage)->message);
+
+  g_variant_dict_init (&dict, NULL);
+  g_variant_dict_insert (&dict, "name", "u", 7);
+  g_variant_dict_insert (&dict, "types", "s", "not a list");
+  g_variant_dict_insert (&dict, "error", "i", 1);
+  odd_variant = g_variant_ref_sink (g_variant_dict_end (&dict));
+  odd = jmp_plugin_info_new_from_variant (odd_variant);
+  g_assert_cmpstr (jmp_plugin_info_get_filename (odd), ==, "");
+  g_assert_null (jmp_plugin_info_get_name (odd));
+  g_assert_cmpuint (g_strv_length ((gchar **) jmp_plugin_info_get_types (odd)), ==, 0);
+  g_assert_null (jmp_plugin_info_get_error (odd));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -909,6 +949,7 @@ main (int argc, char **argv)
   g_test_add_func ("/registry/describe-type", test_describe_type);
   g_test_add_func ("/registry/describe-unknown", test_describe_unknown);
   g_test_add_func ("/registry/to-variant", test_to_variant);
+  g_test_add_func ("/registry/from-variant", test_from_variant);
   g_test_add_func ("/registry/network-plugin", test_network_plugin);
 
   return g_test_run ();
