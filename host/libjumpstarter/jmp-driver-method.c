@@ -280,7 +280,7 @@ jmp_driver_class_add (JmpDriverClass           *klass,
     g_autofree gchar **in_names = g_memdup2 (valid->pdata, sizeof (gchar *) * (n_in + 1));
 
     in_names[n_in] = NULL;
-    method = jmp_driver_method_new_full (name, jmp_driver_decl_interface_name (klass, decl),
+    method = jmp_driver_method_new_full (name, decl->interface_name,
                                          in_sig, out_sig,
                                          (const gchar * const *) in_names,
                                          (const gchar * const *) valid->pdata + n_in,
@@ -442,7 +442,8 @@ jmp_driver_class_export_property (JmpDriverClass *klass, const gchar *property_n
 /**
  * jmp_driver_method_return:
  * @task: the task an async method was given
- * @result: (transfer floating): a tuple of the method's out signature
+ * @result: (transfer floating) (nullable): a tuple of the method's out
+ *   signature; %NULL for `()`
  *
  * Finishes an asynchronous method with its result.
  */
@@ -450,7 +451,8 @@ void
 jmp_driver_method_return (GTask *task, GVariant *result)
 {
   g_return_if_fail (G_IS_TASK (task));
-  g_return_if_fail (result != NULL);
+  if (result == NULL)
+    result = g_variant_new ("()");
   g_task_return_pointer (task, g_variant_ref_sink (result), (GDestroyNotify) g_variant_unref);
 }
 
@@ -503,18 +505,12 @@ jmp_driver_method_invoke (JmpDriverMethod     *self,
   g_task_set_name (task, self->name);
   if (self->async_func != NULL)
     {
-      self->async_func (driver, args, g_steal_pointer (&task));
+      self->async_func (driver, self->name, args, task);
       return;
     }
-  result = self->func (driver, args, &error);
-  if (result == NULL)
+  result = self->func (driver, self->name, args, &error);
+  if (error != NULL)
     {
-      if (error == NULL)
-        {
-          g_critical ("%s: method %s returned NULL without an error",
-                      G_OBJECT_TYPE_NAME (driver), self->name);
-          error = g_error_new (JMP_ERROR, JMP_ERROR_FAILED, _("%s failed"), self->name);
-        }
       g_task_return_error (task, error);
       return;
     }
@@ -654,17 +650,34 @@ jmp_driver_type_get_interfaces (GType type)
   ifaces = g_ptr_array_new ();
   for (guint i = 0; i < chain->len; i++)
     {
-      JmpDriverDecl *decl = g_type_get_qdata (GPOINTER_TO_SIZE (chain->pdata[i]),
-                                              jmp_driver_decl_quark ());
+      GType t = GPOINTER_TO_SIZE (chain->pdata[i]);
+      g_autoptr(GTypeClass) klass = g_type_class_ref (t);
+      g_autofree GParamSpec **pspecs = NULL;
+      guint n_pspecs = 0;
+      JmpDriverDecl *decl;
       JmpDriverInterface *iface;
 
+      /* properties flagged JMP_PARAM_STATE are state as if exported */
+      pspecs = g_object_class_list_properties (G_OBJECT_CLASS (klass), &n_pspecs);
+      for (guint j = 0; j < n_pspecs; j++)
+        if (pspecs[j]->owner_type == t && (pspecs[j]->flags & JMP_PARAM_STATE) != 0)
+          {
+            decl = jmp_driver_decl_get ((JmpDriverClass *) klass);
+            if (!g_ptr_array_find (decl->properties, pspecs[j], NULL))
+              jmp_driver_class_export_property ((JmpDriverClass *) klass, pspecs[j]->name);
+          }
+
+      decl = g_type_get_qdata (t, jmp_driver_decl_quark ());
       if (decl == NULL || (decl->methods->len == 0 && decl->properties->len == 0))
         continue;
-      if (decl->interface_name == NULL)
+      jmp_driver_decl_interface_name ((JmpDriverClass *) klass, decl);
+      /* the class may have named its interface after declaring methods */
+      for (guint j = 0; j < decl->methods->len; j++)
         {
-          g_autoptr(GTypeClass) klass = g_type_class_ref (GPOINTER_TO_SIZE (chain->pdata[i]));
+          JmpDriverMethod *method = g_ptr_array_index (decl->methods, j);
 
-          jmp_driver_decl_interface_name ((JmpDriverClass *) klass, decl);
+          g_free (method->interface_name);
+          method->interface_name = g_strdup (decl->interface_name);
         }
       iface = jmp_driver_interfaces_find (ifaces, decl->interface_name);
       if (iface == NULL)

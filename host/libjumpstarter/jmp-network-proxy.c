@@ -549,3 +549,25 @@ jmp_network_proxy_get_socket_type (JmpNetworkProxy *self)
   return g_strcmp0 (jmp_dbus_network1_get_socket_type (self->proxy), "datagram") == 0 ?
          G_SOCKET_TYPE_DATAGRAM : G_SOCKET_TYPE_STREAM;
 }
+
+/**
+ * jmp_network_proxy_has_address:
+ * @self: a #JmpNetworkProxy
+ *
+ * Whether the driver has an address to give (`Network1.HasAddress`):
+ * %FALSE for EchoNetwork or UnixNetwork, whose Address() always fails.
+ * A host too old to say is taken to have one.
+ *
+ * Returns: %TRUE if jmp_network_proxy_get_address() can succeed
+ */
+gboolean
+jmp_network_proxy_has_address (JmpNetworkProxy *self)
+{
+  g_autoptr(GVariant) value = NULL;
+
+  g_return_val_if_fail (JMP_IS_NETWORK_PROXY (self), FALSE);
+
+  value = g_dbus_proxy_get_cached_property (G_DBUS_PROXY (self->proxy), "HasAddress");
+  return value == NULL || !g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN) ||
+         g_variant_get_boolean (value);
+}

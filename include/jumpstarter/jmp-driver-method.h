@@ -17,30 +17,39 @@ G_BEGIN_DECLS
 /**
  * JmpDriverMethodFunc:
  * @self: the driver
+ * @method: the method's name as declared, e.g. "on": one function may serve
+ *   several methods, as a GDBus method_call handler does
  * @args: the arguments, a tuple of the method's in signature
  * @error: return location for a #GError
  *
- * A method that answers at once. The result, a tuple of the method's out
- * signature (`g_variant_new ("()")` for none), may be floating.
+ * A method that answers at once. The result is a tuple of the method's out
+ * signature and may be floating; a method without results may return
+ * %NULL without setting @error, as g_dbus_method_invocation_return_value()
+ * takes %NULL for `()`.
  *
  * Returns: (transfer full) (nullable): the result, or %NULL with @error set
  */
-typedef GVariant *(*JmpDriverMethodFunc) (JmpDriver  *self,
-                                          GVariant   *args,
-                                          GError    **error);
+typedef GVariant *(*JmpDriverMethodFunc) (JmpDriver    *self,
+                                          const gchar  *method,
+                                          GVariant     *args,
+                                          GError      **error);
 
 /**
  * JmpDriverAsyncMethodFunc:
  * @self: the driver
+ * @method: the method's name as declared
  * @args: the arguments, a tuple of the method's in signature
- * @task: (transfer full): finish it with jmp_driver_method_return() or
- *   g_task_return_error(); its cancellable is cancelled when the driver stops
+ * @task: the call: finish it, now or later, with jmp_driver_method_return()
+ *   or g_task_return_error(); take a reference to keep it past the
+ *   handler. Its source object is @self; its cancellable is cancelled when
+ *   the caller's connection or the driver's object goes away.
  *
  * A method that answers later: a timer, a device, a child process.
  */
-typedef void (*JmpDriverAsyncMethodFunc) (JmpDriver *self,
-                                          GVariant  *args,
-                                          GTask     *task);
+typedef void (*JmpDriverAsyncMethodFunc) (JmpDriver   *self,
+                                          const gchar *method,
+                                          GVariant    *args,
+                                          GTask       *task);
 
 void jmp_driver_class_set_interface_name (JmpDriverClass           *klass,
                                           const gchar              *interface_name);
@@ -60,6 +69,18 @@ void jmp_driver_class_add_method_async   (JmpDriverClass           *klass,
                                           const gchar              *help);
 void jmp_driver_class_export_property    (JmpDriverClass           *klass,
                                           const gchar              *property_name);
+
+/**
+ * JMP_PARAM_STATE:
+ *
+ * A #GParamFlags bit for a driver's property: export it as state, as
+ * jmp_driver_class_export_property() does.
+ */
+#define JMP_PARAM_STATE (1 << G_PARAM_USER_SHIFT)
+
+void jmp_driver_class_add_field          (JmpDriverClass           *klass,
+                                          gsize                     offset,
+                                          GParamSpec               *pspec);
 
 void jmp_driver_method_return            (GTask                    *task,
                                           GVariant                 *result);

@@ -101,4 +101,31 @@ gboolean     jmp_driver_foreach                 (JmpDriver            *self,
                                                  JmpDriverForeachFunc  func,
                                                  gpointer              user_data);
 
+/**
+ * JMP_DEFINE_DRIVER:
+ * @ModuleObjName: the type's name in CamelCase, e.g. `VendorPowerSwitch`
+ * @module_obj_name: in lower case, e.g. `vendor_power_switch`
+ * @MODULE: the prefix in upper case, e.g. `VENDOR`
+ * @OBJ_NAME: the rest in upper case, e.g. `POWER_SWITCH`
+ *
+ * Declares and defines a final driver type whose class adds nothing to
+ * #JmpDriverClass, after its instance struct `struct _ModuleObjName`, as
+ * G_DECLARE_FINAL_TYPE() and G_DEFINE_FINAL_TYPE() together would, with
+ * an empty instance init (fields added with jmp_driver_class_add_field()
+ * start at their defaults). The plugin writes
+ * `module_obj_name_class_init (JmpDriverClass *klass)`; the instance cast
+ * is `MODULE_OBJ_NAME (ptr)`.
+ */
+#define JMP_DEFINE_DRIVER(ModuleObjName, module_obj_name, MODULE, OBJ_NAME)                 \
+  typedef struct _##ModuleObjName ModuleObjName;                                           \
+  typedef JmpDriverClass ModuleObjName##Class;                                             \
+  GType module_obj_name##_get_type (void);                                                 \
+  G_GNUC_UNUSED static inline ModuleObjName *                                              \
+  MODULE##_##OBJ_NAME (gpointer ptr)                                                       \
+  {                                                                                        \
+    return G_TYPE_CHECK_INSTANCE_CAST (ptr, module_obj_name##_get_type (), ModuleObjName); \
+  }                                                                                        \
+  G_DEFINE_FINAL_TYPE (ModuleObjName, module_obj_name, JMP_TYPE_DRIVER)                    \
+  static void module_obj_name##_init (ModuleObjName *self) { }
+
 G_END_DECLS

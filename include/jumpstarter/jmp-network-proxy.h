@@ -57,5 +57,6 @@ gchar     *jmp_network_proxy_get_address_sync      (JmpNetworkProxy     *self,
                                                     GCancellable        *cancellable,
                                                     GError             **error);
 GSocketType jmp_network_proxy_get_socket_type      (JmpNetworkProxy     *self);
+gboolean   jmp_network_proxy_has_address           (JmpNetworkProxy     *self);
 
 G_END_DECLS
