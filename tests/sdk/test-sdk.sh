@@ -37,6 +37,12 @@ cmp -s "$example" "$srcdir/power-switch.c" || fail "power-switch.c is not instal
 lines=$(awk 'body { n++ } /\*\// && !body { body = 1 } END { print n }' "$srcdir/power-switch.c")
 echo "power-switch.c: $lines lines after the license header"
 [ "$lines" -le 60 ] || fail "power-switch.c has $lines lines, more than 60"
+# and it is the code of the tutorial, word for word
+awk '/^```c$/ { on = 1; next } on && /^```$/ { exit } on' "$srcdir/../../docs/writing-a-plugin.md" \
+  >"$work/tutorial.c"
+awk 'body { print } /\*\// { body = 1 }' "$srcdir/power-switch.c" >"$work/fixture.c"
+cmp -s "$work/tutorial.c" "$work/fixture.c" ||
+  fail "docs/writing-a-plugin.md and power-switch.c differ: $(diff "$work/tutorial.c" "$work/fixture.c")"
 
 mkdir "$work/plugins"
 for plugin in power-switch legacy-export; do
