@@ -2,12 +2,16 @@
  * Copyright the jumpstarter-glib authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * A plugin that adds its own interface the old way: a hand-written
- * GDBusInterfaceSkeleton added in the export hook. Hosts before the SDK's
- * declared methods read past the end of its plain GDBusInterfaceInfo on
- * every connection; it must run clean under fatal criticals.
+ * A plugin that adds its own interfaces the old way, in the export hook: a
+ * hand-written GDBusInterfaceSkeleton and a gdbus-codegen one
+ * (com.example.Codegen1.xml). Hosts before the SDK's declared methods read
+ * past the end of the first one's plain GDBusInterfaceInfo, and warned
+ * about the second, on every connection; both must run clean under fatal
+ * criticals.
  */
 #include <jumpstarter/jumpstarter.h>
+
+#include "vendor-codegen.h"
 
 #define VENDOR_TYPE_LEGACY_SKELETON (vendor_legacy_skeleton_get_type ())
 G_DECLARE_FINAL_TYPE (VendorLegacySkeleton, vendor_legacy_skeleton, VENDOR, LEGACY_SKELETON,
@@ -102,8 +106,12 @@ static void
 vendor_legacy_export (JmpDriver *driver, GDBusObjectSkeleton *object)
 {
   g_autoptr(VendorLegacySkeleton) skeleton = g_object_new (VENDOR_TYPE_LEGACY_SKELETON, NULL);
+  VendorCodegen1 *generated = vendor_codegen1_skeleton_new ();
 
   g_dbus_object_skeleton_add_interface (object, G_DBUS_INTERFACE_SKELETON (skeleton));
+  vendor_codegen1_set_outlets (generated, 8);
+  g_dbus_object_skeleton_add_interface (object, G_DBUS_INTERFACE_SKELETON (generated));
+  g_object_unref (generated);
 }
 
 static void

@@ -44,13 +44,18 @@ awk 'body { print } /\*\// { body = 1 }' "$srcdir/power-switch.c" >"$work/fixtur
 cmp -s "$work/tutorial.c" "$work/fixture.c" ||
   fail "docs/writing-a-plugin.md and power-switch.c differ: $(diff "$work/tutorial.c" "$work/fixture.c")"
 
-mkdir "$work/plugins"
+mkdir "$work/plugins" "$work/gen"
+# the legacy plugin's second interface, as a vendor would generate it
+(cd "$work/gen" && gdbus-codegen --interface-prefix com.example. --c-namespace Vendor \
+   --generate-c-code vendor-codegen "$srcdir/com.example.Codegen1.xml")
 for plugin in power-switch legacy-export; do
-  # shellcheck disable=SC2046
-  "$cc" -shared -fPIC -Wall -Wextra -Wno-unused-parameter -Werror \
-    -o "$work/plugins/lib$plugin.so" "$srcdir/$plugin.c" \
+  extra=""
+  [ "$plugin" = legacy-export ] && extra="$work/gen/vendor-codegen.c"
+  # shellcheck disable=SC2046,SC2086
+  "$cc" -shared -fPIC -Wall -Wno-unused-parameter -Werror \
+    -o "$work/plugins/lib$plugin.so" "$srcdir/$plugin.c" $extra -I"$work/gen" \
     -I"$(ours --variable=includedir)/jumpstarter-1.0" -L"$(ours --variable=libdir)" -ljumpstarter-1.0 \
-    $(pkg-config --cflags --libs $requires)
+    $(pkg-config --cflags --libs $requires gio-unix-2.0)
 done
 
 libdir=$(dirname "$(find "$work/root" -name 'libjumpstarter-1.0.so*' | head -n1)")
@@ -172,6 +177,10 @@ for _ in 1 2; do
         --object-path /dev/jumpstarter/Host1/driver/legacy \
         --method com.example.Legacy1.Ping hello)" = "('hello',)" ] || fail "Legacy1.Ping"
 done
+[ "$(gdbus call --address "$JUMPSTARTER_HOST" --dest dev.jumpstarter.Host1 \
+      --object-path /dev/jumpstarter/Host1/driver/legacy \
+      --method org.freedesktop.DBus.Properties.Get com.example.Codegen1 Outlets)" = "(<uint32 8>,)" ] ||
+  fail "Codegen1.Outlets"
 "$jmp" list >/dev/null
 
 kill -0 "$pid" || fail "the host died"
