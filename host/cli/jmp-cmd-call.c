@@ -432,6 +432,7 @@ jmp_cmd_watch (JmpDriverContext *ctx, gint argc, gchar **argv)
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   g_autolist(GDBusInterface) ifaces = NULL;
+  g_autofree gchar *name = NULL;
   JmpWatch watch = { loop, ctx->driver, FALSE, JMP_CLI_EXIT_OK };
   GDBusConnection *connection = jmp_client_get_connection (ctx->client);
   gint status = JMP_CLI_EXIT_OK;
@@ -443,7 +444,8 @@ jmp_cmd_watch (JmpDriverContext *ctx, gint argc, gchar **argv)
     G_OPTION_ENTRY_NULL
   };
 
-  context = jmp_cli_option_context_new ("watch", NULL,
+  name = g_strdup_printf ("%s watch", jmp_driver_proxy_get_path (ctx->driver));
+  context = jmp_cli_option_context_new (name, NULL,
                                         _("Print the driver's state, then every change as it "
                                           "happens, until interrupted."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);

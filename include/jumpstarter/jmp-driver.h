@@ -24,10 +24,15 @@ G_DECLARE_DERIVABLE_TYPE (JmpDriver, jmp_driver, JMP, DRIVER, GObject)
  * @get_methods_description: (nullable): help text per client command, merged
  *   under the config's methods_description
  * @export: add interfaces of a plugin's own to the object that represents the
- *   driver on D-Bus; called for every connection the host serves
+ *   driver on D-Bus, with g_dbus_object_skeleton_add_interface(): any
+ *   #GDBusInterfaceSkeleton, generated or hand-written; called for every
+ *   connection the host serves. Methods and state declared with
+ *   jmp_driver_class_add_method() and %JMP_PARAM_STATE need none of it.
  *
  * The base class of every driver. A driver's config keys are its
  * GObject properties: `enable_address` in a config sets `enable-address`.
+ * Its methods and state are declared in `class_init`
+ * (jmp_driver_class_add_method(), jmp_driver_class_add_field()).
  */
 struct _JmpDriverClass
 {
