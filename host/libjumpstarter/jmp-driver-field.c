@@ -82,10 +82,24 @@ jmp_driver_field_write (GObject *object, GParamSpec *pspec, const GValue *value)
   gpointer field = jmp_driver_field_ptr (object, pspec);
   GType type = G_PARAM_SPEC_VALUE_TYPE (pspec);
 
-  g_value_init (&old, type);
-  jmp_driver_field_read (object, pspec, &old);
-  if (g_param_values_cmp (pspec, &old, value) == 0)
-    return FALSE;
+  if (type == G_TYPE_STRV)
+    {
+      GStrv before = *(GStrv *) field;
+      GStrv after = g_value_get_boxed (value);
+
+      /* boxed values compare by pointer: compare the strings */
+      if (before == after || (before != NULL && after != NULL &&
+                              g_strv_equal ((const gchar * const *) before,
+                                            (const gchar * const *) after)))
+        return FALSE;
+    }
+  else
+    {
+      g_value_init (&old, type);
+      jmp_driver_field_read (object, pspec, &old);
+      if (g_param_values_cmp (pspec, &old, value) == 0)
+        return FALSE;
+    }
 
   if (G_TYPE_IS_ENUM (type))
     *(gint *) field = g_value_get_enum (value);

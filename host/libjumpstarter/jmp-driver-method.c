@@ -261,7 +261,7 @@ jmp_driver_class_add (JmpDriverClass           *klass,
   if (!g_dbus_is_member_name (member) || !jmp_signature_is_tuple (in_sig) ||
       !jmp_signature_is_tuple (out_sig))
     {
-      g_critical ("%s: method %s (%s) → %s is not a valid D-Bus method",
+      g_critical ("%s: method %s %s -> %s is not a valid D-Bus method",
                   G_OBJECT_CLASS_NAME (klass), name, in_sig, out_sig);
       return;
     }

@@ -125,6 +125,7 @@ gboolean     jmp_driver_foreach                 (JmpDriver            *self,
   typedef struct _##ModuleObjName ModuleObjName;                                           \
   typedef JmpDriverClass ModuleObjName##Class;                                             \
   GType module_obj_name##_get_type (void);                                                 \
+  G_DEFINE_AUTOPTR_CLEANUP_FUNC (ModuleObjName, g_object_unref)                            \
   G_GNUC_UNUSED static inline ModuleObjName *                                              \
   MODULE##_##OBJ_NAME (gpointer ptr)                                                       \
   {                                                                                        \
