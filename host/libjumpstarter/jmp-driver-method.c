@@ -408,7 +408,8 @@ jmp_driver_property_get_variant (GObject *object, GParamSpec *pspec)
     out = g_variant_new_strv (NULL, 0);
   else
     out = g_dbus_gvalue_to_gvariant (&value, G_VARIANT_TYPE (signature));
-  return g_variant_ref_sink (out);
+  /* g_dbus_gvalue_to_gvariant() gives a full reference, the others a floating one */
+  return g_variant_take_ref (out);
 }
 
 /**
