@@ -109,7 +109,24 @@ JmpClient *
 jmp_cli_connect (const JmpCliOptions  *options,
                  GError              **error)
 {
-  return jmp_client_new_sync (options->bus_type, NULL, error);
+  g_autoptr(GError) local_error = NULL;
+  JmpClient *client = jmp_client_new_sync (options->bus_type, NULL, &local_error);
+
+  if (client != NULL)
+    return client;
+  /* without JUMPSTARTER_HOST a bus was tried: say how to get a host, not
+   * only why the bus failed (GLib's "Cannot autolaunch D-Bus…") */
+  if ((g_getenv (JMP_HOST_ENV) == NULL || *g_getenv (JMP_HOST_ENV) == '\0') &&
+      g_error_matches (local_error, JMP_ERROR, JMP_ERROR_UNAVAILABLE))
+    {
+      g_set_error (error, JMP_ERROR, JMP_ERROR_UNAVAILABLE,
+                   _("no host to reach (%s); set %s to a host's address, or start a "
+                     "private host with “jmp shell --config FILE”"),
+                   local_error->message, JMP_HOST_ENV);
+      return NULL;
+    }
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return NULL;
 }
 
 /* A shell's convention: the exit status, or 128 + the signal that ended it. */

@@ -69,6 +69,15 @@ typedef struct {
   JmpDriverProxy      *driver;
 } JmpDriverContext;
 
+gint        jmp_cmd_call            (JmpDriverContext    *ctx,
+                                     JmpDriverMethod     *method,
+                                     gint                 argc,
+                                     gchar              **argv);
+gint        jmp_cmd_watch           (JmpDriverContext    *ctx,
+                                     gint                 argc,
+                                     gchar              **argv);
+gboolean    jmp_cmd_watch_offered   (JmpDriverProxy      *driver);
+
 gint        jmp_cmd_network_connect (JmpDriverContext    *ctx,
                                      gint                 argc,
                                      gchar              **argv);

@@ -3,7 +3,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * jmp DRIVER COMMAND: finds the driver and runs one of the commands its
- * capabilities offer. A new command is one entry in driver_commands[].
+ * capabilities offer, or one of the methods its type declared. A new
+ * command is one entry in driver_commands[].
  */
 #include "config.h"
 
@@ -31,12 +32,21 @@ jmp_cmd_driver_is_datagram (JmpDriverProxy *driver)
   return network != NULL && jmp_network_proxy_get_socket_type (network) == G_SOCKET_TYPE_DATAGRAM;
 }
 
+/* Address() only where the driver has an address (not EchoNetwork). */
+static gboolean
+jmp_cmd_driver_has_address (JmpDriverProxy *driver)
+{
+  JmpNetworkProxy *network = jmp_driver_proxy_get_network (driver);
+
+  return network != NULL && jmp_network_proxy_has_address (network);
+}
+
 /* In the order help lists them. */
 static const JmpDriverCommand driver_commands[] = {
   { "connect", NETWORK1, N_("Connect stdin and stdout to a stream to the target, as nc does"),
     jmp_cmd_network_connect },
   { "address", NETWORK1, N_("Print the target's address: host:port, or --host or --port alone"),
-    jmp_cmd_network_address },
+    jmp_cmd_network_address, jmp_cmd_driver_has_address },
   { "forward-tcp", NETWORK1, N_("Forward a local TCP port to the target, a new stream per connection"),
     jmp_cmd_network_forward_tcp },
   { "forward-unix", NETWORK1, N_("Forward a local Unix socket to the target, a new stream per connection"),
@@ -51,6 +61,8 @@ static const JmpDriverCommand driver_commands[] = {
     jmp_cmd_video_snapshot },
   { "stream", VIDEO1, N_("Serve the live video on a local web page, one upstream for every viewer"),
     jmp_cmd_video_stream },
+  { "watch", NULL, N_("Print the driver's state, then every change as it happens"),
+    jmp_cmd_watch, jmp_cmd_watch_offered },
 };
 
 static gboolean
@@ -75,6 +87,11 @@ jmp_cmd_driver_command_names (JmpDriverProxy *driver)
 {
   GString *names = g_string_new (NULL);
 
+  g_autoptr(GPtrArray) methods = jmp_driver_proxy_get_methods (driver);
+
+  for (guint i = 0; i < methods->len; i++)
+    g_string_append_printf (names, "%s%s", names->len > 0 ? ", " : "",
+                            jmp_driver_method_get_name (g_ptr_array_index (methods, i)));
   for (gsize i = 0; i < G_N_ELEMENTS (driver_commands); i++)
     {
       if (!jmp_cmd_driver_supports (driver, &driver_commands[i]))
@@ -91,6 +108,7 @@ jmp_cmd_driver_print_help (JmpDriverProxy *driver)
 {
   const gchar *path = jmp_driver_proxy_get_path (driver);
   const gchar *description = jmp_driver_proxy_get_description (driver);
+  g_autoptr(GPtrArray) methods = jmp_driver_proxy_get_methods (driver);
   gboolean any = FALSE;
 
   g_print (_("Usage:\n  jmp %s COMMAND [OPTION…]\n\n"), path);
@@ -99,6 +117,15 @@ jmp_cmd_driver_print_help (JmpDriverProxy *driver)
     g_print (": %s", description);
   g_print ("\n\n%s\n", _("Commands:"));
 
+  /* the type's own methods first: they are what it is for */
+  for (guint i = 0; i < methods->len; i++)
+    {
+      JmpDriverMethod *method = g_ptr_array_index (methods, i);
+      g_autofree gchar *usage = jmp_driver_method_get_usage (method);
+
+      g_print ("  %-14s %s\n", usage, jmp_driver_method_get_help (method));
+      any = TRUE;
+    }
   for (gsize i = 0; i < G_N_ELEMENTS (driver_commands); i++)
     {
       const JmpDriverCommand *command = &driver_commands[i];
@@ -120,6 +147,7 @@ jmp_cmd_driver (const JmpCliOptions *options, gint argc, gchar **argv)
   g_autoptr(GError) error = NULL;
   g_autoptr(JmpClient) client = NULL;
   g_autoptr(JmpDriverProxy) driver = NULL;
+  g_autoptr(JmpDriverMethod) method = NULL;
   g_autofree gchar *names = NULL;
   JmpDriverContext ctx = { .options = options };
   const gchar *name = argv[0];
@@ -146,6 +174,9 @@ jmp_cmd_driver (const JmpCliOptions *options, gint argc, gchar **argv)
 
   ctx.client = client;
   ctx.driver = driver;
+  method = jmp_driver_proxy_lookup_method (driver, command_name);
+  if (method != NULL)
+    return jmp_cmd_call (&ctx, method, argc - 1, argv + 1);
   for (gsize i = 0; i < G_N_ELEMENTS (driver_commands); i++)
     {
       const JmpDriverCommand *command = &driver_commands[i];

@@ -8,20 +8,24 @@
 #include <glib-unix.h>
 
 #include "jmp-driver-object.h"
+#include "jmp-driver-skeleton.h"
 
 /*
- * One driver as seen on one D-Bus connection: dev.jumpstarter.Driver1 plus
- * one interface per capability, whose method calls go to the driver.
+ * One driver as seen on one D-Bus connection: dev.jumpstarter.Driver1, one
+ * interface per capability, whose method calls go to the driver, the
+ * interfaces its type declared, and whatever its export hook adds. A plain
+ * GDBusObjectSkeleton, so that any interface skeleton can be added to it.
  */
 
 struct _JmpDriverObject
 {
-  JmpDBusObjectSkeleton parent_instance;
+  GDBusObjectSkeleton   parent_instance;
   JmpDriver            *driver;
+  JmpDBusDriver1       *driver1;
   gchar                *parent_uuid;
 };
 
-G_DEFINE_FINAL_TYPE (JmpDriverObject, jmp_driver_object, JMP_DBUS_TYPE_OBJECT_SKELETON)
+G_DEFINE_FINAL_TYPE (JmpDriverObject, jmp_driver_object, G_TYPE_DBUS_OBJECT_SKELETON)
 
 static void
 jmp_driver_object_return_error (GDBusMethodInvocation *invocation, GError *error)
@@ -226,6 +230,7 @@ jmp_driver_object_dispose (GObject *object)
       g_signal_handlers_disconnect_by_data (l->data, self);
       g_object_unref (l->data);
     }
+  g_clear_object (&self->driver1);
   g_clear_object (&self->driver);
   G_OBJECT_CLASS (jmp_driver_object_parent_class)->dispose (object);
 }
@@ -271,8 +276,10 @@ jmp_driver_object_new (JmpDriver   *driver,
                        const gchar *parent_uuid)
 {
   JmpDriverObject *self;
-  g_autoptr(JmpDBusDriver1) iface = jmp_dbus_driver1_skeleton_new ();
+  JmpDBusDriver1 *iface = jmp_dbus_driver1_skeleton_new ();
   g_autoptr(GHashTable) methods = jmp_driver_get_methods_description (driver);
+  g_autoptr(GPtrArray) declared = jmp_driver_type_get_methods (G_OBJECT_TYPE (driver));
+  g_autoptr(GPtrArray) skeletons = jmp_driver_skeleton_new_for_driver (driver);
   g_autoptr(GHashTable) labels = g_hash_table_new (g_str_hash, g_str_equal);
   GHashTableIter iter;
   gpointer k, v;
@@ -280,6 +287,7 @@ jmp_driver_object_new (JmpDriver   *driver,
   self = g_object_new (JMP_TYPE_DRIVER_OBJECT, "g-object-path", object_path, NULL);
   self->driver = g_object_ref (driver);
   self->parent_uuid = g_strdup (parent_uuid);
+  self->driver1 = iface;
 
   g_hash_table_iter_init (&iter, jmp_driver_get_labels (driver));
   while (g_hash_table_iter_next (&iter, &k, &v))
@@ -295,7 +303,9 @@ jmp_driver_object_new (JmpDriver   *driver,
   jmp_dbus_driver1_set_description (iface, jmp_driver_get_description (driver) ?: "");
   jmp_dbus_driver1_set_labels (iface, jmp_string_table_to_variant (labels));
   jmp_dbus_driver1_set_methods_description (iface, jmp_string_table_to_variant (methods));
-  jmp_dbus_object_skeleton_set_driver1 (JMP_DBUS_OBJECT_SKELETON (self), iface);
+  jmp_dbus_driver1_set_methods (iface, jmp_driver_methods_to_variant (declared));
+  g_dbus_object_skeleton_add_interface (G_DBUS_OBJECT_SKELETON (self),
+                                        G_DBUS_INTERFACE_SKELETON (iface));
 
   if (JMP_IS_NETWORK (driver))
     {
@@ -304,11 +314,13 @@ jmp_driver_object_new (JmpDriver   *driver,
       jmp_dbus_network1_set_socket_type (network,
                                          jmp_network_get_socket_type (JMP_NETWORK (driver)) ==
                                            G_SOCKET_TYPE_DATAGRAM ? "datagram" : "stream");
+      jmp_dbus_network1_set_has_address (network, jmp_network_has_address (JMP_NETWORK (driver)));
       g_signal_connect (network, "handle-connect",
                         G_CALLBACK (jmp_driver_object_handle_connect), self);
       g_signal_connect (network, "handle-address",
                         G_CALLBACK (jmp_driver_object_handle_address), self);
-      jmp_dbus_object_skeleton_set_network1 (JMP_DBUS_OBJECT_SKELETON (self), network);
+      g_dbus_object_skeleton_add_interface (G_DBUS_OBJECT_SKELETON (self),
+                                            G_DBUS_INTERFACE_SKELETON (network));
     }
 
   if (JMP_IS_VIDEO (driver))
@@ -320,8 +332,13 @@ jmp_driver_object_new (JmpDriver   *driver,
                         G_CALLBACK (jmp_driver_object_handle_state), self);
       g_signal_connect (video, "handle-snapshot",
                         G_CALLBACK (jmp_driver_object_handle_snapshot), self);
-      jmp_dbus_object_skeleton_set_video1 (JMP_DBUS_OBJECT_SKELETON (self), video);
+      g_dbus_object_skeleton_add_interface (G_DBUS_OBJECT_SKELETON (self),
+                                            G_DBUS_INTERFACE_SKELETON (video));
     }
+
+  for (guint i = 0; i < skeletons->len; i++)
+    g_dbus_object_skeleton_add_interface (G_DBUS_OBJECT_SKELETON (self),
+                                          g_ptr_array_index (skeletons, i));
 
   jmp_driver_export (driver, G_DBUS_OBJECT_SKELETON (self));
   return self;
@@ -349,10 +366,8 @@ jmp_driver_object_get_driver (JmpDriverObject *self)
 void
 jmp_driver_object_set_index (JmpDriverObject *self, guint index)
 {
-  g_autoptr(JmpDBusDriver1) iface = jmp_dbus_object_get_driver1 (JMP_DBUS_OBJECT (self));
-
-  if (jmp_dbus_driver1_get_index (iface) != index)
-    jmp_dbus_driver1_set_index (iface, index);
+  if (jmp_dbus_driver1_get_index (self->driver1) != index)
+    jmp_dbus_driver1_set_index (self->driver1, index);
 }
 
 /**

@@ -11,7 +11,7 @@
 G_BEGIN_DECLS
 
 #define JMP_TYPE_DRIVER_OBJECT (jmp_driver_object_get_type ())
-G_DECLARE_FINAL_TYPE (JmpDriverObject, jmp_driver_object, JMP, DRIVER_OBJECT, JmpDBusObjectSkeleton)
+G_DECLARE_FINAL_TYPE (JmpDriverObject, jmp_driver_object, JMP, DRIVER_OBJECT, GDBusObjectSkeleton)
 
 JmpDriverObject *jmp_driver_object_new        (JmpDriver   *driver,
                                                const gchar *object_path,

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "jmp-driver.h"
+#include "jmp-driver-field-private.h"
 
 /**
  * JmpDriver:
@@ -93,10 +94,21 @@ jmp_driver_dispose (GObject *object)
   G_OBJECT_CLASS (jmp_driver_parent_class)->dispose (object);
 }
 
+/* Fields start at their defaults before the config sets what it names
+ * (g_object_new() sets those after constructed). */
+static void
+jmp_driver_constructed (GObject *object)
+{
+  G_OBJECT_CLASS (jmp_driver_parent_class)->constructed (object);
+  jmp_driver_fields_init (JMP_DRIVER (object));
+}
+
 static void
 jmp_driver_finalize (GObject *object)
 {
   JmpDriverPrivate *priv = GET_PRIVATE (JMP_DRIVER (object));
+
+  jmp_driver_fields_clear (JMP_DRIVER (object));
 
   g_free (priv->name);
   g_free (priv->uuid);
@@ -177,6 +189,7 @@ jmp_driver_class_init (JmpDriverClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
+  object_class->constructed = jmp_driver_constructed;
   object_class->dispose = jmp_driver_dispose;
   object_class->finalize = jmp_driver_finalize;
   object_class->get_property = jmp_driver_get_property;

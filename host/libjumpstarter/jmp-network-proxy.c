@@ -18,7 +18,7 @@
  *
  * The `dev.jumpstarter.Network1` side of a driver.
  *
- * jmp_network_proxy_connect() opens a stream to the driver's target. The
+ * jmp_network_proxy_open() opens a stream to the driver's target. The
  * host passes a file descriptor: for socket targets its own connection to
  * the target, so the bytes never pass through the host; for drivers that
  * translate a protocol, one end of a socketpair. Half-close works end to
@@ -303,17 +303,19 @@ on_connect_socket_ready (GObject *source, GAsyncResult *result, gpointer user_da
 }
 
 /**
- * jmp_network_proxy_connect:
+ * jmp_network_proxy_open:
  * @self: a #JmpNetworkProxy
  * @cancellable: (nullable): a #GCancellable
  * @callback: (scope async): called when the stream is open
  * @user_data: data for @callback
  *
- * Opens a byte stream to the driver's target. Finish with
- * jmp_network_proxy_connect_finish().
+ * Opens a byte stream to the driver's target (`Network1.Connect()`).
+ * Finish with jmp_network_proxy_open_finish(). Named so that it does not
+ * hide GObject's `connect()` in bindings; C code may call it
+ * jmp_network_proxy_connect().
  */
 void
-jmp_network_proxy_connect (JmpNetworkProxy     *self,
+jmp_network_proxy_open (JmpNetworkProxy     *self,
                            GCancellable        *cancellable,
                            GAsyncReadyCallback  callback,
                            gpointer             user_data)
@@ -324,25 +326,25 @@ jmp_network_proxy_connect (JmpNetworkProxy     *self,
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, jmp_network_proxy_connect);
+  g_task_set_source_tag (task, jmp_network_proxy_open);
 
   jmp_network_proxy_connect_socket (self, cancellable, on_connect_socket_ready,
                                     g_steal_pointer (&task));
 }
 
 /**
- * jmp_network_proxy_connect_finish:
+ * jmp_network_proxy_open_finish:
  * @self: a #JmpNetworkProxy
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError
  *
- * Finishes jmp_network_proxy_connect().
+ * Finishes jmp_network_proxy_open().
  *
  * Returns: (transfer full): the stream, a #GSocketConnection, or %NULL with
  *   @error set
  */
 GIOStream *
-jmp_network_proxy_connect_finish (JmpNetworkProxy  *self,
+jmp_network_proxy_open_finish (JmpNetworkProxy  *self,
                                   GAsyncResult     *result,
                                   GError          **error)
 {
@@ -353,7 +355,7 @@ jmp_network_proxy_connect_finish (JmpNetworkProxy  *self,
 }
 
 /**
- * jmp_network_proxy_connect_sync:
+ * jmp_network_proxy_open_sync:
  * @self: a #JmpNetworkProxy
  * @cancellable: (nullable): a #GCancellable
  * @error: return location for a #GError
@@ -365,7 +367,7 @@ jmp_network_proxy_connect_finish (JmpNetworkProxy  *self,
  *   @error set
  */
 GIOStream *
-jmp_network_proxy_connect_sync (JmpNetworkProxy  *self,
+jmp_network_proxy_open_sync (JmpNetworkProxy  *self,
                                 GCancellable     *cancellable,
                                 GError          **error)
 {
@@ -378,6 +380,60 @@ jmp_network_proxy_connect_sync (JmpNetworkProxy  *self,
   if (socket == NULL)
     return NULL;
   return jmp_network_proxy_stream_for_socket (socket);
+}
+
+/**
+ * jmp_network_proxy_connect: (skip)
+ * @self: a #JmpNetworkProxy
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when the stream is open
+ * @user_data: data for @callback
+ *
+ * The same as jmp_network_proxy_open(), for C callers.
+ */
+void
+jmp_network_proxy_connect (JmpNetworkProxy     *self,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  jmp_network_proxy_open (self, cancellable, callback, user_data);
+}
+
+/**
+ * jmp_network_proxy_connect_finish: (skip)
+ * @self: a #JmpNetworkProxy
+ * @result: the #GAsyncResult passed to the callback
+ * @error: return location for a #GError
+ *
+ * The same as jmp_network_proxy_open_finish(), for C callers.
+ *
+ * Returns: (transfer full): the stream, or %NULL with @error set
+ */
+GIOStream *
+jmp_network_proxy_connect_finish (JmpNetworkProxy  *self,
+                                  GAsyncResult     *result,
+                                  GError          **error)
+{
+  return jmp_network_proxy_open_finish (self, result, error);
+}
+
+/**
+ * jmp_network_proxy_connect_sync: (skip)
+ * @self: a #JmpNetworkProxy
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The same as jmp_network_proxy_open_sync(), for C callers.
+ *
+ * Returns: (transfer full): the stream, or %NULL with @error set
+ */
+GIOStream *
+jmp_network_proxy_connect_sync (JmpNetworkProxy  *self,
+                                GCancellable     *cancellable,
+                                GError          **error)
+{
+  return jmp_network_proxy_open_sync (self, cancellable, error);
 }
 
 static void
@@ -492,4 +548,26 @@ jmp_network_proxy_get_socket_type (JmpNetworkProxy *self)
 
   return g_strcmp0 (jmp_dbus_network1_get_socket_type (self->proxy), "datagram") == 0 ?
          G_SOCKET_TYPE_DATAGRAM : G_SOCKET_TYPE_STREAM;
+}
+
+/**
+ * jmp_network_proxy_has_address:
+ * @self: a #JmpNetworkProxy
+ *
+ * Whether the driver has an address to give (`Network1.HasAddress`):
+ * %FALSE for EchoNetwork or UnixNetwork, whose Address() always fails.
+ * A host too old to say is taken to have one.
+ *
+ * Returns: %TRUE if jmp_network_proxy_get_address() can succeed
+ */
+gboolean
+jmp_network_proxy_has_address (JmpNetworkProxy *self)
+{
+  g_autoptr(GVariant) value = NULL;
+
+  g_return_val_if_fail (JMP_IS_NETWORK_PROXY (self), FALSE);
+
+  value = g_dbus_proxy_get_cached_property (G_DBUS_PROXY (self->proxy), "HasAddress");
+  return value == NULL || !g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN) ||
+         g_variant_get_boolean (value);
 }

@@ -144,3 +144,20 @@ jmp_network_get_socket_type (JmpNetwork *self)
   iface = JMP_NETWORK_GET_IFACE (self);
   return iface->get_socket_type != NULL ? iface->get_socket_type (self) : G_SOCKET_TYPE_STREAM;
 }
+
+/**
+ * jmp_network_has_address:
+ * @self: a #JmpNetwork
+ *
+ * Whether the driver has an address to give at all, so that a client
+ * offers `address` only where it can answer. A driver with an address may
+ * still refuse it (`enable_address: false`).
+ *
+ * Returns: %TRUE if the driver implements @get_address_async
+ */
+gboolean
+jmp_network_has_address (JmpNetwork *self)
+{
+  g_return_val_if_fail (JMP_IS_NETWORK (self), FALSE);
+  return JMP_NETWORK_GET_IFACE (self)->get_address_async != NULL;
+}

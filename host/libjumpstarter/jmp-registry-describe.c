@@ -13,6 +13,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "jmp-driver.h"
+#include "jmp-driver-method-private.h"
 #include "jmp-error.h"
 #include "jmp-registry.h"
 #include "jmp-registry-private.h"
@@ -381,6 +382,44 @@ compare_pspecs (gconstpointer a,
   return g_strcmp0 (g_param_spec_get_name (pa), g_param_spec_get_name (pb));
 }
 
+/* The methods and state the type declared, per D-Bus interface, as
+ * `jmp DRIVER --help` lists them. */
+static void
+append_declared (GString *out, GType type)
+{
+  GPtrArray *ifaces = jmp_driver_type_get_interfaces (type);
+
+  for (guint i = 0; i < ifaces->len; i++)
+    {
+      JmpDriverInterface *iface = g_ptr_array_index (ifaces, i);
+
+      g_string_append_printf (out, "\n%s %s\n", _("D-Bus interface:"), iface->name);
+      if (iface->methods->len > 0)
+        g_string_append_printf (out, "  %s\n", _("Methods:"));
+      for (guint j = 0; j < iface->methods->len; j++)
+        {
+          JmpDriverMethod *method = g_ptr_array_index (iface->methods, j);
+          g_autofree gchar *usage = jmp_driver_method_get_usage (method);
+          g_autofree gchar *sig = g_strdup_printf ("%s → %s",
+                                                   jmp_driver_method_get_in_signature (method),
+                                                   jmp_driver_method_get_out_signature (method));
+
+          g_string_append_printf (out, "    %-18s %-14s %s\n", usage, sig,
+                                  jmp_driver_method_get_help (method));
+        }
+      if (iface->properties->len > 0)
+        g_string_append_printf (out, "  %s\n", _("State:"));
+      for (guint j = 0; j < iface->properties->len; j++)
+        {
+          GParamSpec *pspec = g_ptr_array_index (iface->properties, j);
+          g_autofree gchar *name = g_strdup_printf ("%s (%s)", pspec->name,
+                                                    jmp_driver_property_signature (pspec));
+
+          g_string_append_printf (out, "    %-18s %s\n", name, g_param_spec_get_blurb (pspec) ?: "");
+        }
+    }
+}
+
 static gchar *
 describe_type (JmpRegistry  *registry,
                const gchar  *type_name,
@@ -489,6 +528,7 @@ describe_type (JmpRegistry  *registry,
   for (guint i = 0; i < keys->len; i++)
     append_key (out, g_ptr_array_index (keys, i));
 
+  append_declared (out, type);
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
 

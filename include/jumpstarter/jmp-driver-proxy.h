@@ -9,6 +9,9 @@
 #endif
 
 #include <gio/gio.h>
+#include <gio/gunixfdlist.h>
+
+#include "jmp-driver-method.h"
 
 #include "jmp-network-proxy.h"
 #include "jmp-dbus-network-proxy.h"
@@ -36,5 +39,33 @@ gboolean         jmp_driver_proxy_has_interface           (JmpDriverProxy *self,
 JmpNetworkProxy *jmp_driver_proxy_get_network             (JmpDriverProxy *self);
 JmpDbusNetworkProxy *jmp_driver_proxy_get_dbus_network    (JmpDriverProxy *self);
 JmpVideoProxy   *jmp_driver_proxy_get_video               (JmpDriverProxy *self);
+
+GPtrArray       *jmp_driver_proxy_get_methods             (JmpDriverProxy *self);
+JmpDriverMethod *jmp_driver_proxy_lookup_method           (JmpDriverProxy *self,
+                                                           const gchar    *name);
+void             jmp_driver_proxy_call                    (JmpDriverProxy      *self,
+                                                           const gchar         *method,
+                                                           GVariant            *args,
+                                                           GCancellable        *cancellable,
+                                                           GAsyncReadyCallback  callback,
+                                                           gpointer             user_data);
+GVariant        *jmp_driver_proxy_call_finish             (JmpDriverProxy      *self,
+                                                           GAsyncResult        *result,
+                                                           GError             **error);
+GVariant        *jmp_driver_proxy_call_sync               (JmpDriverProxy      *self,
+                                                           const gchar         *method,
+                                                           GVariant            *args,
+                                                           GCancellable        *cancellable,
+                                                           GError             **error);
+GVariant        *jmp_driver_proxy_call_with_unix_fd_list_finish (JmpDriverProxy  *self,
+                                                           GUnixFDList        **out_fd_list,
+                                                           GAsyncResult        *result,
+                                                           GError             **error);
+GVariant        *jmp_driver_proxy_call_with_unix_fd_list_sync   (JmpDriverProxy  *self,
+                                                           const gchar         *method,
+                                                           GVariant            *args,
+                                                           GUnixFDList        **out_fd_list,
+                                                           GCancellable        *cancellable,
+                                                           GError             **error);
 
 G_END_DECLS

@@ -24,10 +24,15 @@ G_DECLARE_DERIVABLE_TYPE (JmpDriver, jmp_driver, JMP, DRIVER, GObject)
  * @get_methods_description: (nullable): help text per client command, merged
  *   under the config's methods_description
  * @export: add interfaces of a plugin's own to the object that represents the
- *   driver on D-Bus; called for every connection the host serves
+ *   driver on D-Bus, with g_dbus_object_skeleton_add_interface(): any
+ *   #GDBusInterfaceSkeleton, generated or hand-written; called for every
+ *   connection the host serves. Methods and state declared with
+ *   jmp_driver_class_add_method() and %JMP_PARAM_STATE need none of it.
  *
  * The base class of every driver. A driver's config keys are its
  * GObject properties: `enable_address` in a config sets `enable-address`.
+ * Its methods and state are declared in `class_init`
+ * (jmp_driver_class_add_method(), jmp_driver_class_add_field()).
  */
 struct _JmpDriverClass
 {
@@ -100,5 +105,33 @@ typedef gboolean (*JmpDriverForeachFunc) (JmpDriver   *driver,
 gboolean     jmp_driver_foreach                 (JmpDriver            *self,
                                                  JmpDriverForeachFunc  func,
                                                  gpointer              user_data);
+
+/**
+ * JMP_DEFINE_DRIVER:
+ * @ModuleObjName: the type's name in CamelCase, e.g. `VendorPowerSwitch`
+ * @module_obj_name: in lower case, e.g. `vendor_power_switch`
+ * @MODULE: the prefix in upper case, e.g. `VENDOR`
+ * @OBJ_NAME: the rest in upper case, e.g. `POWER_SWITCH`
+ *
+ * Declares and defines a final driver type whose class adds nothing to
+ * #JmpDriverClass, after its instance struct `struct _ModuleObjName`, as
+ * G_DECLARE_FINAL_TYPE() and G_DEFINE_FINAL_TYPE() together would, with
+ * an empty instance init (fields added with jmp_driver_class_add_field()
+ * start at their defaults). The plugin writes
+ * `module_obj_name_class_init (JmpDriverClass *klass)`; the instance cast
+ * is `MODULE_OBJ_NAME (ptr)`.
+ */
+#define JMP_DEFINE_DRIVER(ModuleObjName, module_obj_name, MODULE, OBJ_NAME)                 \
+  typedef struct _##ModuleObjName ModuleObjName;                                           \
+  typedef JmpDriverClass ModuleObjName##Class;                                             \
+  GType module_obj_name##_get_type (void);                                                 \
+  G_DEFINE_AUTOPTR_CLEANUP_FUNC (ModuleObjName, g_object_unref)                            \
+  G_GNUC_UNUSED static inline ModuleObjName *                                              \
+  MODULE##_##OBJ_NAME (gpointer ptr)                                                       \
+  {                                                                                        \
+    return G_TYPE_CHECK_INSTANCE_CAST (ptr, module_obj_name##_get_type (), ModuleObjName); \
+  }                                                                                        \
+  G_DEFINE_FINAL_TYPE (ModuleObjName, module_obj_name, JMP_TYPE_DRIVER)                    \
+  static void module_obj_name##_init (ModuleObjName *self) { }
 
 G_END_DECLS

@@ -26,6 +26,16 @@ GSocket   *jmp_network_proxy_connect_socket_finish (JmpNetworkProxy     *self,
 GSocket   *jmp_network_proxy_connect_socket_sync   (JmpNetworkProxy     *self,
                                                     GCancellable        *cancellable,
                                                     GError             **error);
+void       jmp_network_proxy_open                  (JmpNetworkProxy     *self,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+GIOStream *jmp_network_proxy_open_finish           (JmpNetworkProxy     *self,
+                                                    GAsyncResult        *result,
+                                                    GError             **error);
+GIOStream *jmp_network_proxy_open_sync             (JmpNetworkProxy     *self,
+                                                    GCancellable        *cancellable,
+                                                    GError             **error);
 void       jmp_network_proxy_connect               (JmpNetworkProxy     *self,
                                                     GCancellable        *cancellable,
                                                     GAsyncReadyCallback  callback,
@@ -47,5 +57,6 @@ gchar     *jmp_network_proxy_get_address_sync      (JmpNetworkProxy     *self,
                                                     GCancellable        *cancellable,
                                                     GError             **error);
 GSocketType jmp_network_proxy_get_socket_type      (JmpNetworkProxy     *self);
+gboolean   jmp_network_proxy_has_address           (JmpNetworkProxy     *self);
 
 G_END_DECLS

@@ -67,5 +67,6 @@ gchar    *jmp_network_get_address_finish (JmpNetwork          *self,
                                           GAsyncResult        *result,
                                           GError             **error);
 GSocketType jmp_network_get_socket_type  (JmpNetwork          *self);
+gboolean  jmp_network_has_address        (JmpNetwork          *self);
 
 G_END_DECLS

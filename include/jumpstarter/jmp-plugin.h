@@ -104,4 +104,24 @@ typedef const JmpPluginDesc *(*JmpPluginDescribeFunc) (void);
     return &desc;                                                            \
   }
 
+/**
+ * JMP_PLUGIN_DEFINE_TYPE:
+ * @name: short name of the plugin (a string)
+ * @version: its version (a string)
+ * @description: one line on what it provides (a string)
+ * @type_name: the name configs use for the type, e.g. "PowerSwitch"
+ * @gtype: the driver's #GType, e.g. `vendor_power_switch_get_type ()`
+ *
+ * Defines the entry symbol of a plugin with one driver type and no
+ * aliases. A plugin with more types, or with aliases, uses
+ * JMP_PLUGIN_DEFINE() and jmp_registry_add_type().
+ */
+#define JMP_PLUGIN_DEFINE_TYPE(name, version, description, type_name, gtype)  \
+  static gboolean                                                             \
+  jmp_plugin_register_type (JmpRegistry *registry, GError **error)            \
+  {                                                                           \
+    return jmp_registry_add_type (registry, type_name, gtype, NULL, error);   \
+  }                                                                           \
+  JMP_PLUGIN_DEFINE (name, version, description, jmp_plugin_register_type)
+
 G_END_DECLS

@@ -9,6 +9,7 @@
 #include <jumpstarter/jmp-version.h>
 #include <jumpstarter/jmp-error.h>
 #include <jumpstarter/jmp-driver.h>
+#include <jumpstarter/jmp-driver-method.h>
 #include <jumpstarter/jmp-composite.h>
 #include <jumpstarter/jmp-network.h>
 #include <jumpstarter/jmp-video.h>

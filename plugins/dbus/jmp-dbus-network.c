@@ -9,7 +9,6 @@
 #include <glib/gi18n-lib.h>
 
 #include "jmp-dbus-address.h"
-#include "jmp-dbus-generated.h"
 #include "jmp-dbus-network.h"
 #include "jmp-network-util.h"
 
@@ -204,16 +203,6 @@ jmp_dbus_network_start (JmpDriver *driver, GError **error)
   return TRUE;
 }
 
-static void
-jmp_dbus_network_export (JmpDriver *driver, GDBusObjectSkeleton *object)
-{
-  JmpDbusNetwork *self = JMP_DBUS_NETWORK (driver);
-  g_autoptr(JmpDBusDBusNetwork1) iface = jmp_dbus_dbus_network1_skeleton_new ();
-
-  jmp_dbus_dbus_network1_set_kind (iface, self->kind != NULL ? self->kind : "");
-  g_dbus_object_skeleton_add_interface (object, G_DBUS_INTERFACE_SKELETON (iface));
-}
-
 static GHashTable *
 jmp_dbus_network_get_methods_description (JmpDriver *driver)
 {
@@ -298,7 +287,6 @@ jmp_dbus_network_class_init (JmpDbusNetworkClass *klass)
   object_class->set_property = jmp_dbus_network_set_property;
   object_class->finalize = jmp_dbus_network_finalize;
   driver_class->start = jmp_dbus_network_start;
-  driver_class->export = jmp_dbus_network_export;
   driver_class->get_methods_description = jmp_dbus_network_get_methods_description;
 
   /**
@@ -330,6 +318,10 @@ jmp_dbus_network_class_init (JmpDbusNetworkClass *klass)
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, props);
+
+  /* dev.jumpstarter.DBusNetwork1.Kind, through the SDK like any plugin's state */
+  jmp_driver_class_set_interface_name (driver_class, "dev.jumpstarter.DBusNetwork1");
+  jmp_driver_class_export_property (driver_class, "kind");
 }
 
 static void

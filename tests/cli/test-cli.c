@@ -420,7 +420,8 @@ test_address_not_supported (Fixture *fixture, gconstpointer data)
   const gchar *argv[] = { "echo", "address", NULL };
   g_autoptr(JmpRun) run = run_jmp (host_address (fixture), argv);
 
-  assert_one_error_line (run, 1, NULL);
+  /* not offered at all, as Network1.HasAddress is false */
+  assert_one_error_line (run, 2, "has no command \"address\"");
   g_assert_cmpuint (g_bytes_get_size (run->out), ==, 0);
 }
 
@@ -443,7 +444,7 @@ test_unknown_command (Fixture *fixture, gconstpointer data)
   assert_one_error_line (run, 2,
                          "driver \"echo\" (EchoNetwork) has no command \"snapshot\"; its commands: ");
   g_assert_nonnull (strstr (run->err, "connect"));
-  g_assert_nonnull (strstr (run->err, "address"));
+  g_assert_null (strstr (run->err, "address"));
 }
 
 static void
@@ -478,7 +479,24 @@ test_driver_help (Fixture *fixture, gconstpointer data)
   g_assert_cmpstr (jmp_run_stdout (run_alone), ==, jmp_run_stdout (run_help));
   g_assert_nonnull (strstr (jmp_run_stdout (run_help), "EchoNetwork"));
   g_assert_nonnull (strstr (jmp_run_stdout (run_help), "  connect "));
-  g_assert_nonnull (strstr (jmp_run_stdout (run_help), "  address "));
+  /* an EchoNetwork has no address: only what the driver can do is offered */
+  g_assert_null (strstr (jmp_run_stdout (run_help), "  address "));
+  g_assert_null (strstr (jmp_run_stdout (run_help), "  forward-udp "));
+  /* nor state to watch */
+  g_assert_null (strstr (jmp_run_stdout (run_help), "  watch "));
+}
+
+/* Without JUMPSTARTER_HOST and without a session bus, jmp says how to get a
+ * host rather than only why D-Bus could not autolaunch. */
+static void
+test_no_host_hint (Fixture *fixture, gconstpointer data)
+{
+  const gchar *env[] = { "DBUS_SESSION_BUS_ADDRESS", "DISPLAY", "WAYLAND_DISPLAY", NULL };
+  const gchar *argv[] = { "list", NULL };
+  g_autoptr(JmpRun) run = run_jmp_full (NULL, env, NULL, argv);
+
+  assert_one_error_line (run, 1, "JUMPSTARTER_HOST");
+  g_assert_nonnull (strstr (run->err, "jmp shell --config"));
 }
 
 static void
@@ -827,6 +845,7 @@ main (int argc, char **argv)
   ADD ("/cli/error/unknown-command", test_unknown_command, NULL);
   ADD ("/cli/error/bad-arguments", test_bad_arguments, NULL);
   ADD ("/cli/error/host-not-running", test_host_not_running, NO_HOST);
+  ADD ("/cli/error/no-host-hint", test_no_host_hint, NO_HOST);
   ADD ("/cli/driver-help", test_driver_help, NULL);
   ADD ("/cli/bare-path", test_bare_path, NULL);
   ADD ("/cli/session-bus", test_session_bus, NO_HOST);

@@ -46,7 +46,13 @@ try {
     check(paths.includes('loopback.echo'), 'loopback.echo is listed');
     check(client.get_driver('loopback.echo').get_type_name() === 'EchoNetwork', 'type name');
 
-    const stream = client.get_driver('echo').get_network().connect_sync(null);
+    // Network1.Connect() is open() here: connect() stays GObject's
+    const network = client.get_driver('echo').get_network();
+    const handler = network.connect('notify', () => {});
+    check(handler > 0, 'GObject connect() is not hidden');
+    network.disconnect(handler);
+
+    const stream = network.open_sync(null);
     const data = new TextEncoder().encode('hello from gjs\n');
     stream.get_output_stream().write_all(data, null);
     stream.get_socket().shutdown(false, true);

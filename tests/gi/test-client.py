@@ -149,7 +149,7 @@ class ClientTest(unittest.TestCase):
     def test_echo_sync(self):
         network = self.client.get_driver('loopback.echo').get_network()
         self.assertIsNotNone(network)
-        stream = network.connect_sync(None)
+        stream = network.open_sync(None)
         self.assertIsInstance(stream, Gio.SocketConnection)
         data = bytes(range(256)) * 1024
         self.assertEqual(echo_through(stream, data), data)
@@ -160,9 +160,9 @@ class ClientTest(unittest.TestCase):
         result = {}
 
         def on_connected(source, res):
-            result['stream'] = source.connect_finish(res)
+            result['stream'] = source.open_finish(res)
 
-        network.connect(None, on_connected)
+        network.open(None, on_connected)
         run_until(loop, lambda: 'stream' in result)
         self.assertEqual(echo_through(result['stream'], b'hello, async\n'), b'hello, async\n')
 
@@ -197,6 +197,13 @@ class ClientTest(unittest.TestCase):
         self.assertTrue(result['ok'])
         # the tree is unchanged and still serves
         self.assertIsNotNone(self.client.get_driver('echo').get_network())
+
+    def test_gobject_connect_is_not_hidden(self):
+        # Network1.Connect() is open() in bindings: connect() stays GObject's
+        network = self.client.get_driver('echo').get_network()
+        handler = network.connect('notify', lambda *args: None)
+        self.assertGreater(handler, 0)
+        network.disconnect(handler)
 
     def test_connect_socket(self):
         network = self.client.get_driver('echo').get_network()

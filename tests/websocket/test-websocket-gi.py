@@ -75,7 +75,7 @@ class WebsocketNetworkTest(unittest.TestCase):
     def test_echo(self):
         network = self.client.get_driver('ws').get_network()
         self.assertEqual(network.get_address_sync(None), self.url)
-        stream = network.connect_sync(None)
+        stream = network.open_sync(None)
         out = stream.get_output_stream()
         out.write_all(b'hello from python', None)
         got = b''
@@ -86,7 +86,7 @@ class WebsocketNetworkTest(unittest.TestCase):
 
     def test_frames(self):
         network = self.client.get_driver('greet').get_network()
-        stream = network.connect_sync(None)
+        stream = network.open_sync(None)
         self.assertEqual(self.read_to_eof(stream),
                          b'hello \x00\x01world' + 'ünï'.encode())
         stream.close(None)
