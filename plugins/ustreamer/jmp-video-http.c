@@ -11,6 +11,7 @@
 #include <jumpstarter/jumpstarter.h>
 #include <glib/gi18n-lib.h>
 
+#include "jmp-http-response.h"
 #include "jmp-video-http.h"
 
 /*
@@ -149,12 +150,8 @@ jmp_video_http_sent_cb (GObject *source, GAsyncResult *res, gpointer user_data)
   status = soup_message_get_status (message);
   if (!SOUP_STATUS_IS_SUCCESSFUL (status))
     {
-      const gchar *reason = soup_message_get_reason_phrase (message);
-
-      g_task_return_new_error (task, JMP_ERROR,
-                               status >= 500 ? JMP_ERROR_UNAVAILABLE : JMP_ERROR_FAILED,
-                               _("HTTP %u %s"), status,
-                               reason != NULL && g_utf8_validate (reason, -1, NULL) ? reason : "");
+      g_task_return_error (task, jmp_http_response_error_new (status,
+                                                              soup_message_get_reason_phrase (message)));
       return;
     }
   length = soup_message_headers_get_content_length (soup_message_get_response_headers (message));
