@@ -5,8 +5,9 @@
  * N calls in a loop, one at a time, from C, so that the client's own cost
  * is as small on each side as it can be:
  *
- *   video-snapshots direct SOCKET N          GET /snapshot on ustreamer's
- *                                            Unix socket, one kept-alive
+ *   video-snapshots direct SOURCE N          GET /snapshot on ustreamer's
+ *                                            Unix socket (a path) or on
+ *                                            127.0.0.1:PORT, one kept-alive
  *                                            connection, blocking reads
  *   video-snapshots ping ADDRESS N           org.freedesktop.DBus.Peer.Ping
  *                                            to the host: an empty round
@@ -24,6 +25,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -110,20 +114,44 @@ direct_get (int fd, char **body, size_t *body_size)
   return len;
 }
 
-static size_t
-direct_loop (const char *path, long n, double *seconds)
+static int
+direct_connect (const char *source)
 {
-  struct sockaddr_un addr = { .sun_family = AF_UNIX };
-  int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int fd;
+
+  if (strchr (source, '/') != NULL)
+    {
+      struct sockaddr_un addr = { .sun_family = AF_UNIX };
+
+      if (strlen (source) >= sizeof addr.sun_path)
+        die ("socket path too long");
+      strcpy (addr.sun_path, source);
+      fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      if (fd < 0 || connect (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
+        die ("cannot connect to the source's socket");
+    }
+  else
+    {
+      struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons (atoi (source)),
+                                  .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+      int one = 1;
+
+      fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      if (fd < 0 || connect (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
+        die ("cannot connect to the source's port");
+      setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
+  return fd;
+}
+
+static size_t
+direct_loop (const char *source, long n, double *seconds)
+{
+  int fd = direct_connect (source);
   char *body = NULL;
   size_t body_size = 0, len;
   gint64 start;
 
-  if (strlen (path) >= sizeof addr.sun_path)
-    die ("socket path too long");
-  strcpy (addr.sun_path, path);
-  if (fd < 0 || connect (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
-    die ("cannot connect to ustreamer's socket");
   len = direct_get (fd, &body, &body_size);  /* warm */
   start = g_get_monotonic_time ();
   for (long i = 0; i < n; i++)
@@ -257,7 +285,7 @@ main (int argc, char **argv)
     len = host_loop (argv[2], argv[3], atol (argv[4]), &seconds);
   else
     {
-      fprintf (stderr, "usage: video-snapshots direct SOCKET N | ping ADDRESS N |"
+      fprintf (stderr, "usage: video-snapshots direct SOCKET|PORT N | ping ADDRESS N |"
                        " get ADDRESS DRIVER N | host ADDRESS DRIVER N\n");
       return 2;
     }

@@ -5,8 +5,9 @@
 
     video-snapshots.py host ADDRESS DRIVER N   JmpVideoProxy.snapshot_sync()
                                                 through a jumpstarter-host
-    video-snapshots.py direct SOCKET N         GET /snapshot on ustreamer's
-                                                Unix socket, one kept-alive
+    video-snapshots.py direct SOURCE N         GET /snapshot on ustreamer's
+                                                Unix socket (a path) or on
+                                                127.0.0.1:PORT, one kept-alive
                                                 connection (its best case)
     video-snapshots.py ping ADDRESS N          org.freedesktop.DBus.Peer.Ping
                                                 to the host: the floor of any
@@ -63,8 +64,11 @@ def ping_loop(address, n):
     return time.perf_counter() - start, 0
 
 
-def direct_loop(path, n):
-    connection = UnixHTTPConnection(path)
+def direct_loop(source, n):
+    if "/" in source:
+        connection = UnixHTTPConnection(source)
+    else:
+        connection = http.client.HTTPConnection("127.0.0.1", int(source))
 
     def get():
         connection.request("GET", "/snapshot")
