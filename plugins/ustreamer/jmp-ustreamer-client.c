@@ -27,9 +27,10 @@
  * complete.
  */
 
-#define MAX_CONNECTIONS 16
-#define MAX_IDLE        4
-#define TIMEOUT_S       10
+#define MAX_CONNECTIONS  16
+#define MAX_IDLE         4
+#define TIMEOUT_S        10
+#define BACKLOG_RETRY_MS 5
 
 struct _JmpUstreamerClient
 {
@@ -182,10 +183,21 @@ jmp_ustreamer_request_wait (JmpUstreamerRequest *req, GIOCondition condition)
   g_source_attach (req->io_source, g_task_get_context (req->task));
 }
 
-/* Opens a connection, or takes one kept alive. Returns FALSE if @req
- * failed. */
+static void jmp_ustreamer_request_open (JmpUstreamerRequest *req);
+
 static gboolean
-jmp_ustreamer_request_connect (JmpUstreamerRequest *req)
+jmp_ustreamer_request_backlog_cb (gpointer user_data)
+{
+  JmpUstreamerRequest *req = user_data;
+
+  g_clear_pointer (&req->io_source, g_source_unref);
+  jmp_ustreamer_request_open (req);
+  return G_SOURCE_REMOVE;
+}
+
+/* Takes a connection kept alive, or opens one, and runs @req on it. */
+static void
+jmp_ustreamer_request_open (JmpUstreamerRequest *req)
 {
   JmpUstreamerClient *self = req->client;
   GError *error = NULL;
@@ -193,40 +205,50 @@ jmp_ustreamer_request_connect (JmpUstreamerRequest *req)
   req->socket = g_queue_pop_head (&self->idle);
   req->reused = req->socket != NULL;
   if (req->reused)
-    return TRUE;
+    {
+      jmp_ustreamer_request_run (req);
+      return;
+    }
   req->socket = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM,
                               G_SOCKET_PROTOCOL_DEFAULT, &error);
   if (req->socket == NULL)
     {
       jmp_ustreamer_request_fail (req, error);
-      return FALSE;
+      return;
     }
   g_socket_set_blocking (req->socket, FALSE);
-  if (!g_socket_connect (req->socket, self->address, NULL, &error))
+  if (g_socket_connect (req->socket, self->address, NULL, &error))
     {
-      /* a full backlog */
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PENDING))
-        {
-          g_clear_error (&error);
-          req->connecting = TRUE;
-          return TRUE;
-        }
-      jmp_ustreamer_request_fail (req, error);
-      return FALSE;
+      jmp_ustreamer_request_run (req);
+      return;
     }
-  return TRUE;
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PENDING))
+    {
+      g_clear_error (&error);
+      req->connecting = TRUE;
+      jmp_ustreamer_request_wait (req, G_IO_OUT);
+      return;
+    }
+  /* ustreamer's backlog is full: a non-blocking connect() to a Unix
+   * socket does not wait for room, so it is tried again a little later,
+   * within the request's time */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+    {
+      g_clear_error (&error);
+      jmp_ustreamer_close_socket (&req->socket);
+      req->io_source = g_timeout_source_new (BACKLOG_RETRY_MS);
+      g_source_set_callback (req->io_source, jmp_ustreamer_request_backlog_cb, req, NULL);
+      g_source_attach (req->io_source, g_task_get_context (req->task));
+      return;
+    }
+  jmp_ustreamer_request_fail (req, error);
 }
 
 static void
 jmp_ustreamer_request_start (JmpUstreamerRequest *req)
 {
   jmp_ustreamer_request_move (req, &req->client->active);
-  if (!jmp_ustreamer_request_connect (req))
-    return;
-  if (req->connecting)
-    jmp_ustreamer_request_wait (req, G_IO_OUT);
-  else
-    jmp_ustreamer_request_run (req);
+  jmp_ustreamer_request_open (req);
 }
 
 /* The reused connection was closed by ustreamer before it answered: the
@@ -240,13 +262,14 @@ jmp_ustreamer_request_retry (JmpUstreamerRequest *req, GError *error)
   jmp_ustreamer_close_socket (&req->socket);
   req->sent = 0;
   req->have = 0;
-  if (!jmp_ustreamer_request_connect (req))
-    return;
-  g_assert (!req->reused);
-  if (req->connecting)
-    jmp_ustreamer_request_wait (req, G_IO_OUT);
-  else
-    jmp_ustreamer_request_run (req);
+  /* no other connection is kept alive: the reply comes on a new one */
+  while (req->client->idle.length > 0)
+    {
+      GSocket *socket = g_queue_pop_head (&req->client->idle);
+
+      jmp_ustreamer_close_socket (&socket);
+    }
+  jmp_ustreamer_request_open (req);
 }
 
 static gboolean

@@ -816,10 +816,26 @@ test_ustreamer_bad_reply (void)
   jmp_test_rmdir (dir);
 }
 
-/* A kept-alive connection that ustreamer closed (its --server-timeout) is
- * replaced, the request sent again: no call fails for it. */
 static void
-test_ustreamer_reconnect (void)
+count_snapshot_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  guint *done = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) jpeg = jmp_video_proxy_snapshot_finish (JMP_VIDEO_PROXY (source), res, &error);
+
+  g_assert_no_error (error);
+  assert_jpeg (jpeg);
+  (*done)++;
+}
+
+/* Snapshots one after the other, then more at once than the driver opens
+ * connections to ustreamer (the others wait their turn, or for room in the
+ * server's backlog): all are answered, and no more connections stay open
+ * than the few kept alive. With @close_after_reply, the server closes
+ * every connection after its reply, as ustreamer closes idle ones (its
+ * --server-timeout): the driver replaces them and no call fails. */
+static void
+test_ustreamer_connections (gconstpointer close_after_reply)
 {
   Fixture fx = { 0 };
   JmpDriverProxy *driver = NULL;
@@ -827,10 +843,14 @@ test_ustreamer_reconnect (void)
   g_autofree gchar *dir = jmp_test_mkdtemp ();
   g_autofree gchar *state_file = jmp_test_write_file (dir, "state.json", "{}");
   g_autofree gchar *snapshot_file = jmp_test_write_file (dir, "frame.jpg", "\xff\xd8 frame \xff\xd9");
-  g_autofree gchar *args = g_strdup_printf ("{state-file: %s, snapshot-file: %s, close-after-reply: true}",
-                                            state_file, snapshot_file);
+  g_autofree gchar *args = g_strdup_printf ("{state-file: %s, snapshot-file: %s, close-after-reply: %s}",
+                                            state_file, snapshot_file,
+                                            close_after_reply != NULL ? "true" : "false");
+  gint64 deadline = g_get_monotonic_time () + HANG_GUARD_MS * 1000;
+  guint done = 0, fds;
 
   video = start_fake_ustreamer (&fx, args, &driver);
+  fds = jmp_test_count_fds (jmp_test_host_get_pid (fx.host));
 
   for (guint i = 0; i < 50; i++)
     {
@@ -839,10 +859,18 @@ test_ustreamer_reconnect (void)
 
       g_assert_no_error (error);
       assert_jpeg (jpeg);
-      /* now and then, give the close time to arrive before the next request */
+      /* now and then, give a close time to arrive before the next request */
       if (i % 10 == 0)
         g_usleep (20000);
     }
+
+  for (guint i = 0; i < 60; i++)
+    jmp_video_proxy_snapshot (video, NULL, count_snapshot_cb, &done);
+  while (done < 60 && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (done, ==, 60);
+  /* four connections kept alive at most */
+  jmp_test_wait_fds_at_most (jmp_test_host_get_pid (fx.host), fds + 4, HANG_GUARD_MS);
 
   g_object_unref (driver);
   fixture_stop (&fx);
@@ -1019,7 +1047,9 @@ main (int argc, char **argv)
   g_test_add_func ("/video/ustreamer/host-killed", test_ustreamer_host_killed);
   g_test_add_func ("/video/ustreamer/bad-json", test_ustreamer_bad_json);
   g_test_add_func ("/video/ustreamer/bad-reply", test_ustreamer_bad_reply);
-  g_test_add_func ("/video/ustreamer/reconnect", test_ustreamer_reconnect);
+  g_test_add_data_func ("/video/ustreamer/connections", NULL, test_ustreamer_connections);
+  g_test_add_data_func ("/video/ustreamer/connections-closed", GINT_TO_POINTER (1),
+                        test_ustreamer_connections);
   g_test_add_func ("/video/http-video/streams", test_http_video);
   g_test_add_func ("/video/http-video/offline", test_http_video_offline);
   g_test_add_func ("/video/http-video/config-errors", test_http_video_config_errors);
