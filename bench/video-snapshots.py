@@ -5,9 +5,13 @@
 
     video-snapshots.py host ADDRESS DRIVER N   JmpVideoProxy.snapshot_sync()
                                                 through a jumpstarter-host
-    video-snapshots.py direct SOCKET N         GET /snapshot on ustreamer's
-                                                Unix socket, one kept-alive
+    video-snapshots.py direct SOURCE N         GET /snapshot on ustreamer's
+                                                Unix socket (a path) or on
+                                                127.0.0.1:PORT, one kept-alive
                                                 connection (its best case)
+    video-snapshots.py ping ADDRESS N          org.freedesktop.DBus.Peer.Ping
+                                                to the host: the floor of any
+                                                call through it
 
 Prints "SECONDS BYTES_OF_LAST_SNAPSHOT".
 """
@@ -42,8 +46,29 @@ def host_loop(address, driver, n):
     return time.perf_counter() - start, len(jpeg)
 
 
-def direct_loop(path, n):
-    connection = UnixHTTPConnection(path)
+def ping_loop(address, n):
+    import gi
+    gi.require_version("Jumpstarter", "1.0")
+    from gi.repository import GLib, Gio, Jumpstarter
+
+    connection = Jumpstarter.Client.new_for_address_sync(address, None).get_connection()
+
+    def ping():
+        connection.call_sync(None, "/", "org.freedesktop.DBus.Peer", "Ping", None,
+                             GLib.VariantType.new("()"), Gio.DBusCallFlags.NONE, -1, None)
+
+    ping()   # warm
+    start = time.perf_counter()
+    for _ in range(n):
+        ping()
+    return time.perf_counter() - start, 0
+
+
+def direct_loop(source, n):
+    if "/" in source:
+        connection = UnixHTTPConnection(source)
+    else:
+        connection = http.client.HTTPConnection("127.0.0.1", int(source))
 
     def get():
         connection.request("GET", "/snapshot")
@@ -63,6 +88,8 @@ def direct_loop(path, n):
 def main():
     if len(sys.argv) >= 5 and sys.argv[1] == "host":
         seconds, size = host_loop(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    elif len(sys.argv) >= 4 and sys.argv[1] == "ping":
+        seconds, size = ping_loop(sys.argv[2], int(sys.argv[3]))
     elif len(sys.argv) >= 4 and sys.argv[1] == "direct":
         seconds, size = direct_loop(sys.argv[2], int(sys.argv[3]))
     else:

@@ -80,7 +80,7 @@ struct _JmpUstreamerProcess
   GMainContext       *context;
   gchar              *dir;
   gchar              *socket_path;
-  SoupSession        *session;
+  JmpUstreamerClient *client;
 
   JmpUstreamerState   state;
   GSubprocess        *subprocess;
@@ -501,22 +501,6 @@ jmp_ustreamer_process_make_dir (JmpUstreamerProcess *self, GError **error)
   return TRUE;
 }
 
-static SoupSession *
-jmp_ustreamer_process_new_session (const gchar *socket_path)
-{
-  g_autoptr(GSocketAddress) address = g_unix_socket_address_new (socket_path);
-  SoupSession *session;
-
-  /* every request goes to the socket, whatever the URL says */
-  session = soup_session_new_with_options ("remote-connectable", address,
-                                           "timeout", 10,
-                                           "max-conns", 16,
-                                           "max-conns-per-host", 16,
-                                           NULL);
-  soup_session_set_proxy_resolver (session, NULL);
-  return session;
-}
-
 /**
  * jmp_ustreamer_process_start:
  *
@@ -587,7 +571,7 @@ jmp_ustreamer_process_start (JmpUstreamerProcess *self, GError **error)
       return FALSE;
     }
 
-  self->session = jmp_ustreamer_process_new_session (self->socket_path);
+  self->client = jmp_ustreamer_client_new (self->socket_path);
   jmp_ustreamer_process_set_running (self);
   jmp_ustreamer_process_follow (self);
   g_info ("%s: ustreamer serves %s", self->name, self->socket_path);
@@ -649,16 +633,15 @@ jmp_ustreamer_process_probe_cb (GObject *source, GAsyncResult *res, gpointer use
 {
   g_autoptr(JmpUstreamerProbe) probe = user_data;
   JmpUstreamerProcess *self = probe->self;
-  SoupMessage *message = soup_session_get_async_result_message (SOUP_SESSION (source), res);
   g_autoptr(GBytes) body = NULL;
   g_autoptr(GError) error = NULL;
 
-  body = soup_session_send_and_read_finish (SOUP_SESSION (source), res, &error);
+  body = jmp_ustreamer_client_get_finish (JMP_USTREAMER_CLIENT (source), res, &error);
   /* a probe of an earlier attempt, or of a stopped process */
   if (probe->cancellable != self->probe_cancellable || self->state != STATE_STARTING)
     return;
   g_clear_object (&self->probe_cancellable);
-  if (body == NULL || soup_message_get_status (message) != SOUP_STATUS_OK)
+  if (body == NULL)
     return;  /* the timer asks again */
 
   jmp_ustreamer_process_stop_probe (self);
@@ -670,7 +653,6 @@ static gboolean
 jmp_ustreamer_process_probe_timeout_cb (gpointer user_data)
 {
   JmpUstreamerProcess *self = user_data;
-  g_autoptr(SoupMessage) message = NULL;
   JmpUstreamerProbe *probe;
 
   if (g_get_monotonic_time () >= self->probe_deadline)
@@ -688,9 +670,8 @@ jmp_ustreamer_process_probe_timeout_cb (gpointer user_data)
   probe->self = g_object_ref (self);
   probe->cancellable = g_cancellable_new ();
   self->probe_cancellable = g_object_ref (probe->cancellable);
-  message = soup_message_new (SOUP_METHOD_GET, "http://localhost/state");
-  soup_session_send_and_read_async (self->session, message, G_PRIORITY_DEFAULT,
-                                    probe->cancellable, jmp_ustreamer_process_probe_cb, probe);
+  jmp_ustreamer_client_get_async (self->client, "/state", probe->cancellable,
+                                  jmp_ustreamer_process_probe_cb, probe);
   return G_SOURCE_CONTINUE;
 }
 
@@ -736,7 +717,7 @@ jmp_ustreamer_process_exited_cb (GObject *source, GAsyncResult *res, gpointer us
   how = jmp_ustreamer_process_reap (self);
   jmp_ustreamer_process_stop_probe (self);
   /* requests on the dead child's connections fail now, not at their time-out */
-  soup_session_abort (self->session);
+  jmp_ustreamer_client_abort (self->client);
   if (stable)
     self->delay = FIRST_DELAY_S;
   g_message ("%s: ustreamer %s; restarting it in %g s", self->name, how, self->delay);
@@ -759,26 +740,26 @@ jmp_ustreamer_process_stop (JmpUstreamerProcess *self)
   self->state = STATE_STOPPED;
   jmp_ustreamer_process_clear_source (&self->restart_source);
   jmp_ustreamer_process_stop_probe (self);
-  if (self->session != NULL)
-    soup_session_abort (self->session);
-  g_clear_object (&self->session);
+  if (self->client != NULL)
+    jmp_ustreamer_client_abort (self->client);
+  g_clear_object (&self->client);
   jmp_ustreamer_process_terminate (self);
   jmp_ustreamer_process_clear_dir (self);
 }
 
 /**
- * jmp_ustreamer_process_get_session:
+ * jmp_ustreamer_process_get_client:
  *
- * Returns: (transfer none): a session whose requests reach the child's
- *   socket, or %NULL with %JMP_ERROR_UNAVAILABLE while it is not serving
+ * Returns: (transfer none): a client of the child's socket, or %NULL with
+ *   %JMP_ERROR_UNAVAILABLE while it is not serving
  */
-SoupSession *
-jmp_ustreamer_process_get_session (JmpUstreamerProcess *self, GError **error)
+JmpUstreamerClient *
+jmp_ustreamer_process_get_client (JmpUstreamerProcess *self, GError **error)
 {
   switch (self->state)
     {
     case STATE_RUNNING:
-      return self->session;
+      return self->client;
     case STATE_STOPPED:
       g_set_error (error, JMP_ERROR, JMP_ERROR_UNAVAILABLE,
                    _("driver %s is stopped"), self->name);

@@ -4,7 +4,7 @@
  */
 #pragma once
 
-#include <libsoup/soup.h>
+#include "jmp-ustreamer-client.h"
 
 G_BEGIN_DECLS
 
@@ -18,7 +18,7 @@ JmpUstreamerProcess *jmp_ustreamer_process_new             (const gchar         
 gboolean             jmp_ustreamer_process_start           (JmpUstreamerProcess  *self,
                                                             GError              **error);
 void                 jmp_ustreamer_process_stop            (JmpUstreamerProcess  *self);
-SoupSession         *jmp_ustreamer_process_get_session     (JmpUstreamerProcess  *self,
+JmpUstreamerClient  *jmp_ustreamer_process_get_client      (JmpUstreamerProcess  *self,
                                                             GError              **error);
 const gchar         *jmp_ustreamer_process_get_socket_path (JmpUstreamerProcess  *self);
 guint                jmp_ustreamer_process_get_restarts    (JmpUstreamerProcess  *self);

@@ -12,7 +12,6 @@
 #include "jmp-ustreamer-args.h"
 #include "jmp-ustreamer-process.h"
 #include "jmp-ustreamer-state.h"
-#include "jmp-video-http.h"
 
 /*
  * UStreamer: a ustreamer child serving on a private Unix socket. State()
@@ -54,8 +53,8 @@ static GParamSpec *props[N_PROPS];
 #define DEFAULT_EXECUTABLE    "ustreamer"
 #define DEFAULT_START_TIMEOUT 10.0
 
-static SoupSession *
-jmp_ustreamer_get_session (JmpUstreamer *self, GError **error)
+static JmpUstreamerClient *
+jmp_ustreamer_get_client (JmpUstreamer *self, GError **error)
 {
   if (self->process == NULL)
     {
@@ -63,7 +62,7 @@ jmp_ustreamer_get_session (JmpUstreamer *self, GError **error)
                    jmp_driver_get_name (JMP_DRIVER (self)));
       return NULL;
     }
-  return jmp_ustreamer_process_get_session (self->process, error);
+  return jmp_ustreamer_process_get_client (self->process, error);
 }
 
 /* Anything between the host and its own child is "ustreamer is not
@@ -89,22 +88,16 @@ jmp_ustreamer_get (JmpUstreamer        *self,
                    GTask               *task,
                    GAsyncReadyCallback  callback)
 {
-  g_autoptr(SoupMessage) message = NULL;
-  g_autofree gchar *uri = NULL;
   GError *error = NULL;
-  SoupSession *session = jmp_ustreamer_get_session (self, &error);
+  JmpUstreamerClient *client = jmp_ustreamer_get_client (self, &error);
 
-  if (session == NULL)
+  if (client == NULL)
     {
       g_task_return_error (task, error);
       g_object_unref (task);
       return;
     }
-  /* the host name only fills the Host header: the session's
-   * remote-connectable sends every request to the socket */
-  uri = g_strconcat ("http://localhost", path, NULL);
-  message = soup_message_new (SOUP_METHOD_GET, uri);
-  jmp_video_http_get_async (session, message, g_task_get_cancellable (task), callback, task);
+  jmp_ustreamer_client_get_async (client, path, g_task_get_cancellable (task), callback, task);
 }
 
 static void
@@ -116,7 +109,7 @@ jmp_ustreamer_state_cb (GObject *source, GAsyncResult *res, gpointer user_data)
   GError *error = NULL;
   g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
 
-  body = jmp_video_http_get_finish (res, &error);
+  body = jmp_ustreamer_client_get_finish (JMP_USTREAMER_CLIENT (source), res, &error);
   if (body == NULL || !jmp_ustreamer_state_parse (body, &builder, &error))
     {
       g_task_return_error (task, jmp_ustreamer_request_error (self, task, "/state", error));
@@ -154,7 +147,7 @@ jmp_ustreamer_snapshot_cb (GObject *source, GAsyncResult *res, gpointer user_dat
   g_autoptr(GTask) task = user_data;
   JmpUstreamer *self = g_task_get_source_object (task);
   GError *error = NULL;
-  GBytes *jpeg = jmp_video_http_get_finish (res, &error);
+  GBytes *jpeg = jmp_ustreamer_client_get_finish (JMP_USTREAMER_CLIENT (source), res, &error);
 
   if (jpeg == NULL)
     g_task_return_error (task, jmp_ustreamer_request_error (self, task, "/snapshot", error));
@@ -213,7 +206,7 @@ jmp_ustreamer_connect_async (JmpNetwork          *network,
   GError *error = NULL;
 
   g_task_set_source_tag (task, jmp_ustreamer_connect_async);
-  if (jmp_ustreamer_get_session (self, &error) == NULL)
+  if (jmp_ustreamer_get_client (self, &error) == NULL)
     {
       g_task_return_error (task, error);
       return;

@@ -11,6 +11,7 @@
 #include <jumpstarter/jumpstarter.h>
 #include <glib/gi18n-lib.h>
 
+#include "jmp-http-response.h"
 #include "jmp-video-http.h"
 
 /*
@@ -20,10 +21,14 @@
  */
 
 #define JMP_VIDEO_READ_CHUNK (64 * 1024)
+/* the read after a body of the announced size, which should see its end */
+#define JMP_VIDEO_EOF_ROOM   4096
 
 typedef struct {
   GInputStream *stream;
   GByteArray   *buffer;
+  gsize         size_hint;
+  gsize         room;  /* the spare room at the end of the array being read into */
 } JmpVideoRead;
 
 static void
@@ -45,13 +50,12 @@ jmp_video_read_cb (GObject *source, GAsyncResult *res, gpointer user_data)
   gssize n;
 
   n = g_input_stream_read_finish (G_INPUT_STREAM (source), res, &error);
-  /* the chunk was read into the spare room at the end of the array */
   if (n < 0)
     {
       g_task_return_error (task, error);
       return;
     }
-  g_byte_array_set_size (read->buffer, read->buffer->len - JMP_VIDEO_READ_CHUNK + n);
+  g_byte_array_set_size (read->buffer, read->buffer->len - read->room + n);
   if (n == 0)
     {
       g_task_return_pointer (task, g_byte_array_free_to_bytes (g_byte_array_ref (read->buffer)),
@@ -61,6 +65,9 @@ jmp_video_read_cb (GObject *source, GAsyncResult *res, gpointer user_data)
   jmp_video_read_next (g_steal_pointer (&task));
 }
 
+/* With a size hint, the first read asks for the whole body, which comes
+ * in as few rounds of the main loop as the source sends it in; then a
+ * small read sees the end. Without one, or past it, 64 KiB at a time. */
 static void
 jmp_video_read_next (GTask *task)
 {
@@ -75,8 +82,14 @@ jmp_video_read_next (GTask *task)
       g_object_unref (task);
       return;
     }
-  g_byte_array_set_size (read->buffer, len + JMP_VIDEO_READ_CHUNK);
-  g_input_stream_read_async (read->stream, read->buffer->data + len, JMP_VIDEO_READ_CHUNK,
+  if (read->size_hint > len)
+    read->room = read->size_hint - len;
+  else if (read->size_hint > 0 && read->size_hint == len)
+    read->room = JMP_VIDEO_EOF_ROOM;
+  else
+    read->room = JMP_VIDEO_READ_CHUNK;
+  g_byte_array_set_size (read->buffer, len + read->room);
+  g_input_stream_read_async (read->stream, read->buffer->data + len, read->room,
                              G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
                              jmp_video_read_cb, task);
 }
@@ -84,8 +97,8 @@ jmp_video_read_next (GTask *task)
 /**
  * jmp_video_read_all_async:
  * @stream: a stream to read to its end
- * @size_hint: the expected size (a Content-Length), 0 if unknown; only
- *   sizes the first allocation
+ * @size_hint: the expected size (a Content-Length), 0 if unknown; sizes
+ *   the buffer and the first read, a body may still be shorter or longer
  *
  * Reads @stream to its end, failing past %JMP_VIDEO_MAX_BODY_SIZE.
  */
@@ -101,8 +114,10 @@ jmp_video_read_all_async (GInputStream        *stream,
 
   g_task_set_source_tag (task, jmp_video_read_all_async);
   read->stream = g_object_ref (stream);
-  /* room for the whole body and the spare chunk of the read that sees EOF */
-  read->buffer = g_byte_array_sized_new (MIN (size_hint, JMP_VIDEO_MAX_BODY_SIZE) +
+  read->size_hint = MIN (size_hint, JMP_VIDEO_MAX_BODY_SIZE);
+  /* room for the whole body and the read that sees its end */
+  read->buffer = g_byte_array_sized_new (read->size_hint > 0 ?
+                                         read->size_hint + JMP_VIDEO_EOF_ROOM :
                                          JMP_VIDEO_READ_CHUNK);
   g_task_set_task_data (task, read, (GDestroyNotify) jmp_video_read_free);
   jmp_video_read_next (task);
@@ -149,12 +164,8 @@ jmp_video_http_sent_cb (GObject *source, GAsyncResult *res, gpointer user_data)
   status = soup_message_get_status (message);
   if (!SOUP_STATUS_IS_SUCCESSFUL (status))
     {
-      const gchar *reason = soup_message_get_reason_phrase (message);
-
-      g_task_return_new_error (task, JMP_ERROR,
-                               status >= 500 ? JMP_ERROR_UNAVAILABLE : JMP_ERROR_FAILED,
-                               _("HTTP %u %s"), status,
-                               reason != NULL && g_utf8_validate (reason, -1, NULL) ? reason : "");
+      g_task_return_error (task, jmp_http_response_error_new (status,
+                                                              soup_message_get_reason_phrase (message)));
       return;
     }
   length = soup_message_headers_get_content_length (soup_message_get_response_headers (message));

@@ -6,7 +6,10 @@
 Takes ustreamer's --unix PATH (and ignores its other options), and serves
 on it GET /state with the bytes of --state-file, read again on every
 request, so that a test can hand the driver broken JSON; GET /snapshot
-serves --snapshot-file.
+serves --snapshot-file, or with --snapshot-reply-file the bytes of that
+file as the whole reply (status line and headers included), then closes
+the connection. --close-after-reply closes every connection after its
+reply without saying so, as ustreamer does with idle ones.
 """
 
 import argparse
@@ -26,6 +29,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return "unix"
 
     def do_GET(self):
+        if self.path == "/snapshot" and self.server.snapshot_reply_file is not None:
+            with open(self.server.snapshot_reply_file, "rb") as f:
+                self.wfile.write(f.read())
+            self.wfile.flush()
+            self.close_connection = True
+            return
         files = {"/state": (self.server.state_file, "application/json"),
                  "/snapshot": (self.server.snapshot_file, "image/jpeg")}
         if self.path not in files or files[self.path][0] is None:
@@ -39,6 +48,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+        if self.server.close_after_reply:
+            self.close_connection = True
 
 
 class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
@@ -50,12 +61,16 @@ def main():
     parser.add_argument("--unix", required=True)
     parser.add_argument("--state-file")
     parser.add_argument("--snapshot-file")
+    parser.add_argument("--snapshot-reply-file")
+    parser.add_argument("--close-after-reply", action="store_true")
     args, _ = parser.parse_known_args()
     if os.path.exists(args.unix):
         os.unlink(args.unix)
     server = Server(args.unix, Handler)
     server.state_file = args.state_file
     server.snapshot_file = args.snapshot_file
+    server.snapshot_reply_file = args.snapshot_reply_file
+    server.close_after_reply = args.close_after_reply
     print("fake ustreamer on " + args.unix, file=sys.stderr, flush=True)
     server.serve_forever()
 

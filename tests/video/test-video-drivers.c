@@ -541,6 +541,25 @@ test_ustreamer_host_killed (void)
 
 /* ustreamer's JSON is input from outside: whatever it says, a clear error
  * and a host that goes on. */
+/* A host with a UStreamer "cam" running fake-ustreamer.py with @args, a
+ * flow mapping of its options. */
+static JmpVideoProxy *
+start_fake_ustreamer (Fixture *fx, const gchar *args, JmpDriverProxy **driver)
+{
+  g_autofree gchar *fake = g_test_build_filename (G_TEST_DIST, "video", "fake-ustreamer.py", NULL);
+  g_autofree gchar *yaml = NULL;
+
+  yaml = g_strdup_printf ("export:\n"
+                          "  cam:\n"
+                          "    type: UStreamer\n"
+                          "    config:\n"
+                          "      executable: %s\n"
+                          "      args: %s\n",
+                          fake, args);
+  fixture_start (fx, yaml);
+  return get_video (fx, "cam", driver);
+}
+
 static void
 test_ustreamer_bad_json (void)
 {
@@ -580,22 +599,14 @@ test_ustreamer_bad_json (void)
   g_autofree gchar *dir = jmp_test_mkdtemp ();
   g_autofree gchar *state_file = jmp_test_write_file (dir, "state.json", good);
   g_autofree gchar *snapshot_file = jmp_test_write_file (dir, "frame.jpg", "\xff\xd8 not really \xff\xd9");
-  g_autofree gchar *fake = g_test_build_filename (G_TEST_DIST, "video", "fake-ustreamer.py", NULL);
-  g_autofree gchar *yaml = NULL;
+  g_autofree gchar *args = g_strdup_printf ("{state-file: %s, snapshot-file: %s}",
+                                            state_file, snapshot_file);
   g_autoptr(GVariant) state = NULL;
   g_autoptr(GBytes) jpeg = NULL;
   g_autoptr(GError) error = NULL;
   const gchar *encoder = NULL;
 
-  yaml = g_strdup_printf ("export:\n"
-                          "  cam:\n"
-                          "    type: UStreamer\n"
-                          "    config:\n"
-                          "      executable: %s\n"
-                          "      args: {state-file: %s, snapshot-file: %s}\n",
-                          fake, state_file, snapshot_file);
-  fixture_start (&fx, yaml);
-  video = get_video (&fx, "cam", &driver);
+  video = start_fake_ustreamer (&fx, args, &driver);
 
   state = jmp_video_proxy_get_state_sync (video, NULL, &error);
   g_assert_no_error (error);
@@ -725,6 +736,145 @@ check_http_video (Fixture *fx, const gchar *name, const gchar *url, const gchar 
   g_assert_no_error (error);
   g_assert_true (g_str_has_prefix (reply, "HTTP/1."));
   g_object_unref (driver);
+}
+
+/* ustreamer's HTTP replies are read by the plugin itself: a broken one is
+ * a clear error, never a crash or a hang, and the host goes on. */
+static void
+test_ustreamer_bad_reply (void)
+{
+  static const struct {
+    const gchar *reply;
+    gint         code;
+    const gchar *message;
+  } cases[] = {
+    { "SSH-2.0-OpenSSH_9.2\r\n", JMP_ERROR_FAILED, "not a valid HTTP reply: bad status line" },
+    { "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort", JMP_ERROR_UNAVAILABLE,
+      "ustreamer closed the connection before the end of its reply" },
+    { "HTTP/1.1 200 OK\r\nContent-Length: 999999999999\r\n\r\n", JMP_ERROR_FAILED,
+      "the reply is 999999999999 bytes, more than" },
+    { "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+      JMP_ERROR_FAILED, "Transfer-Encoding" },
+    { "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello",
+      JMP_ERROR_FAILED, "conflicting Content-Length" },
+    { "HTTP/1.1 503 Busy\r\nContent-Length: 0\r\n\r\n", JMP_ERROR_UNAVAILABLE, "HTTP 503 Busy" },
+    { "HTTP/1.1 200 OK\r\n", JMP_ERROR_UNAVAILABLE,
+      "ustreamer closed the connection before the end of its reply" },
+    { "", JMP_ERROR_UNAVAILABLE, "ustreamer closed the connection before the end of its reply" },
+  };
+  Fixture fx = { 0 };
+  JmpDriverProxy *driver = NULL;
+  JmpVideoProxy *video;
+  g_autofree gchar *dir = jmp_test_mkdtemp ();
+  g_autofree gchar *reply_file = jmp_test_write_file (dir, "reply", "");
+  g_autofree gchar *state_file = jmp_test_write_file (dir, "state.json", "{}");
+  g_autofree gchar *args = g_strdup_printf ("{state-file: %s, snapshot-reply-file: %s}",
+                                            state_file, reply_file);
+  g_autoptr(GBytes) jpeg = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) huge = g_string_new ("HTTP/1.1 200 OK\r\n");
+
+  video = start_fake_ustreamer (&fx, args, &driver);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_free (jmp_test_write_file (dir, "reply", cases[i].reply));
+      jpeg = jmp_video_proxy_snapshot_sync (video, NULL, &error);
+      g_assert_null (jpeg);
+      g_assert_error (error, JMP_ERROR, cases[i].code);
+      assert_contains (error->message, "cam: ustreamer's /snapshot: ");
+      assert_contains (error->message, cases[i].message);
+      g_clear_error (&error);
+    }
+
+  /* headers without end */
+  while (huge->len < 100000)
+    g_string_append (huge, "X-Filler: 0123456789abcdef\r\n");
+  g_free (jmp_test_write_file (dir, "reply", huge->str));
+  jpeg = jmp_video_proxy_snapshot_sync (video, NULL, &error);
+  g_assert_null (jpeg);
+  g_assert_error (error, JMP_ERROR, JMP_ERROR_FAILED);
+  assert_contains (error->message, "a head longer than 16384 bytes");
+  g_clear_error (&error);
+
+  /* a body that runs until the server closes is whole */
+  g_free (jmp_test_write_file (dir, "reply", "HTTP/1.0 200 OK\r\n\r\n\xff\xd8 until the end \xff\xd9"));
+  jpeg = jmp_video_proxy_snapshot_sync (video, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (g_bytes_get_data (jpeg, NULL), g_bytes_get_size (jpeg),
+                   "\xff\xd8 until the end \xff\xd9", 19);
+  g_clear_pointer (&jpeg, g_bytes_unref);
+
+  /* and the host goes on */
+  g_free (jmp_test_write_file (dir, "reply", "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\n\xff\xd8 .\xff\xd9"));
+  jpeg = jmp_video_proxy_snapshot_sync (video, NULL, &error);
+  g_assert_no_error (error);
+  assert_jpeg (jpeg);
+
+  g_object_unref (driver);
+  fixture_stop (&fx);
+  jmp_test_rmdir (dir);
+}
+
+static void
+count_snapshot_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  guint *done = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) jpeg = jmp_video_proxy_snapshot_finish (JMP_VIDEO_PROXY (source), res, &error);
+
+  g_assert_no_error (error);
+  assert_jpeg (jpeg);
+  (*done)++;
+}
+
+/* Snapshots one after the other, then more at once than the driver opens
+ * connections to ustreamer (the others wait their turn, or for room in the
+ * server's backlog): all are answered, and no more connections stay open
+ * than the few kept alive. With @close_after_reply, the server closes
+ * every connection after its reply, as ustreamer closes idle ones (its
+ * --server-timeout): the driver replaces them and no call fails. */
+static void
+test_ustreamer_connections (gconstpointer close_after_reply)
+{
+  Fixture fx = { 0 };
+  JmpDriverProxy *driver = NULL;
+  JmpVideoProxy *video;
+  g_autofree gchar *dir = jmp_test_mkdtemp ();
+  g_autofree gchar *state_file = jmp_test_write_file (dir, "state.json", "{}");
+  g_autofree gchar *snapshot_file = jmp_test_write_file (dir, "frame.jpg", "\xff\xd8 frame \xff\xd9");
+  g_autofree gchar *args = g_strdup_printf ("{state-file: %s, snapshot-file: %s, close-after-reply: %s}",
+                                            state_file, snapshot_file,
+                                            close_after_reply != NULL ? "true" : "false");
+  gint64 deadline = g_get_monotonic_time () + HANG_GUARD_MS * 1000;
+  guint done = 0, fds;
+
+  video = start_fake_ustreamer (&fx, args, &driver);
+  fds = jmp_test_count_fds (jmp_test_host_get_pid (fx.host));
+
+  for (guint i = 0; i < 50; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GBytes) jpeg = jmp_video_proxy_snapshot_sync (video, NULL, &error);
+
+      g_assert_no_error (error);
+      assert_jpeg (jpeg);
+      /* now and then, give a close time to arrive before the next request */
+      if (i % 10 == 0)
+        g_usleep (20000);
+    }
+
+  for (guint i = 0; i < 60; i++)
+    jmp_video_proxy_snapshot (video, NULL, count_snapshot_cb, &done);
+  while (done < 60 && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (done, ==, 60);
+  /* four connections kept alive at most */
+  jmp_test_wait_fds_at_most (jmp_test_host_get_pid (fx.host), fds + 4, HANG_GUARD_MS);
+
+  g_object_unref (driver);
+  fixture_stop (&fx);
+  jmp_test_rmdir (dir);
 }
 
 static void
@@ -896,6 +1046,10 @@ main (int argc, char **argv)
   g_test_add_func ("/video/ustreamer/restart", test_ustreamer_restart);
   g_test_add_func ("/video/ustreamer/host-killed", test_ustreamer_host_killed);
   g_test_add_func ("/video/ustreamer/bad-json", test_ustreamer_bad_json);
+  g_test_add_func ("/video/ustreamer/bad-reply", test_ustreamer_bad_reply);
+  g_test_add_data_func ("/video/ustreamer/connections", NULL, test_ustreamer_connections);
+  g_test_add_data_func ("/video/ustreamer/connections-closed", GINT_TO_POINTER (1),
+                        test_ustreamer_connections);
   g_test_add_func ("/video/http-video/streams", test_http_video);
   g_test_add_func ("/video/http-video/offline", test_http_video_offline);
   g_test_add_func ("/video/http-video/config-errors", test_http_video_config_errors);
