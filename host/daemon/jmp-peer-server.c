@@ -53,13 +53,13 @@ jmp_peer_server_authorize_cb (GDBusAuthObserver *observer,
 
   if (credentials == NULL)
     {
-      g_warning ("refused a peer without credentials");
+      g_message ("refused a peer without credentials");
       return FALSE;
     }
   uid = g_credentials_get_unix_user (credentials, &error);
   if (uid == (uid_t) -1 || uid != getuid ())
     {
-      g_warning ("refused a peer of uid %d: only uid %d may connect",
+      g_message ("refused a peer of uid %d: only uid %d may connect",
                  (gint) uid, (gint) getuid ());
       return FALSE;
     }
@@ -90,7 +90,7 @@ jmp_peer_server_new_connection_cb (GDBusServer     *server,
       jmp_peer_bus_register (connection, JMP_HOST_BUS_NAME, ++self->n_served, &error) == 0)
     {
       g_clear_object (&export);
-      g_warning ("cannot serve a new peer: %s", error->message);
+      g_message ("cannot serve a new peer: %s", error->message);
       return FALSE;
     }
   g_hash_table_insert (self->exports, g_object_ref (connection), export);

@@ -103,7 +103,7 @@ jmp_daemon_reloaded_cb (GObject *source, GAsyncResult *res, gpointer user_data)
   g_autoptr(GError) error = NULL;
 
   if (!jmp_host_reload_finish (JMP_HOST (source), res, &error))
-    g_warning ("reload failed, the running tree stays: %s", error->message);
+    g_message ("reload failed, the running tree stays: %s", error->message);
   else
     g_info ("config reloaded");
 }
