@@ -739,6 +739,77 @@ test_reload (void)
   jmp_test_rmdir (dir);
 }
 
+typedef struct {
+  gboolean  done;
+  GVariant *reply;
+  GError   *error;
+} PendingCall;
+
+static void
+pending_call_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  PendingCall *call = user_data;
+
+  call->reply = g_dbus_connection_call_with_unix_fd_list_finish (G_DBUS_CONNECTION (source),
+                                                                 NULL, res, &call->error);
+  call->done = TRUE;
+}
+
+/* A Connect() that a reload strands ends at once with a clear error, not
+ * at its timeout. */
+static void
+test_reload_cancels_pending (void)
+{
+  g_autofree gchar *dir = jmp_test_mkdtemp ();
+  g_autoptr(GSocket) silent = NULL;
+  g_autoptr(GSocketAddress) bind_address = NULL;
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(JmpTestHost) host = NULL;
+  g_autoptr(GDBusConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *yaml = NULL;
+  g_autofree gchar *config = NULL;
+  PendingCall call = { FALSE, NULL, NULL };
+
+  /* a server that takes the connection and never answers the handshake */
+  silent = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  bind_address = g_inet_socket_address_new (loopback, 0);
+  g_assert_true (g_socket_bind (silent, bind_address, TRUE, &error));
+  g_assert_true (g_socket_listen (silent, &error));
+  bound = g_socket_get_local_address (silent, &error);
+  g_assert_no_error (error);
+  yaml = g_strdup_printf ("export:\n"
+                          "  echo: {type: EchoNetwork}\n"
+                          "  stuck:\n"
+                          "    type: WebsocketNetwork\n"
+                          "    config: {url: \"ws://127.0.0.1:%u/\", connect_timeout: 3600}\n",
+                          g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  config = jmp_test_write_file (dir, "tree.yaml", yaml);
+  host = jmp_test_host_new (config, NULL);
+  connection = connect_peer (jmp_test_host_get_address (host));
+
+  /* calls on one connection are handled in order: the reload comes after
+   * the Connect() has started */
+  g_dbus_connection_call_with_unix_fd_list (connection, NULL, HOST_PATH "/driver/stuck",
+                                            NETWORK_IFACE, "Connect", NULL,
+                                            G_VARIANT_TYPE ("(h)"), G_DBUS_CALL_FLAGS_NONE,
+                                            60000, NULL, NULL, pending_call_cb, &call);
+  g_free (jmp_test_write_file (dir, "tree.yaml", "export:\n  echo: {type: EchoNetwork}\n"));
+  call_reload (connection, &error);
+  g_assert_no_error (error);
+
+  jmp_test_wait_flag (&call.done, 60000);
+  g_assert_null (call.reply);
+  g_assert_error (call.error, JMP_ERROR, JMP_ERROR_UNAVAILABLE);
+  g_assert_nonnull (strstr (call.error->message, "removed"));
+  g_clear_error (&call.error);
+
+  jmp_test_host_stop (host);
+  jmp_test_rmdir (dir);
+}
+
 /* Unchanged groups keep their identity: a reload that only adds a driver
  * moves nothing else on the bus. */
 static void
@@ -914,6 +985,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/host/bad-calls", test_bad_calls);
   g_test_add_func ("/host/list-plugins", test_list_plugins);
   g_test_add_func ("/host/reload", test_reload);
+  g_test_add_func ("/host/reload-cancels-pending", test_reload_cancels_pending);
   g_test_add_func ("/host/reload-keeps-groups", test_reload_keeps_groups);
   g_test_add_func ("/host/start-failures", test_start_failures);
   g_test_add_func ("/host/bad-arguments", test_bad_arguments);
