@@ -4,14 +4,17 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 
+#include "jmp-call-limit.h"
 #include "jmp-export.h"
 #include "jmp-host.h"
 #include "jmp-peer-server.h"
@@ -138,6 +141,20 @@ jmp_daemon_name_lost_cb (GDBusConnection *connection,
   jmp_daemon_fail (user_data, message);
 }
 
+/* Every stream costs fds; the soft limit (often 1024) is for select()
+ * users, which the host is not. The hard limit is the real bound. */
+static void
+jmp_daemon_raise_fd_limit (void)
+{
+  struct rlimit limit;
+
+  if (getrlimit (RLIMIT_NOFILE, &limit) < 0 || limit.rlim_cur >= limit.rlim_max)
+    return;
+  limit.rlim_cur = limit.rlim_max;
+  if (setrlimit (RLIMIT_NOFILE, &limit) < 0)
+    g_debug ("cannot raise the fd limit: %s", g_strerror (errno));
+}
+
 static gboolean
 jmp_daemon_serve_bus (JmpDaemon *daemon, GError **error)
 {
@@ -148,6 +165,7 @@ jmp_daemon_serve_bus (JmpDaemon *daemon, GError **error)
   if (connection == NULL)
     return FALSE;
   g_dbus_connection_set_exit_on_close (connection, FALSE);
+  jmp_call_limit_install (connection, FALSE);
   daemon->bus_export = jmp_export_new (daemon->host, connection, error);
   if (daemon->bus_export == NULL)
     return FALSE;
@@ -210,6 +228,7 @@ main (int argc, char *argv[])
   /* streams are sockets written with MSG_NOSIGNAL; a closed stdout must
    * not kill the host either */
   signal (SIGPIPE, SIG_IGN);
+  jmp_daemon_raise_fd_limit ();
 
   context = g_option_context_new (NULL);
   g_option_context_set_summary (context,

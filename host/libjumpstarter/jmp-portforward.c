@@ -33,6 +33,10 @@
 #define JMP_UDP_MAX_QUEUED 64
 #define JMP_UDP_IDLE_SECONDS 120
 #define JMP_ACCEPT_BATCH 64
+/* Connect() calls in flight at once; the host refuses a client past its
+ * own limit (JMP_CALL_LIMIT_IN_FLIGHT), so a burst of connections waits
+ * here, accepted, for its turn */
+#define JMP_CONNECTS_IN_FLIGHT 64
 
 typedef struct _JmpUdpPeer JmpUdpPeer;
 
@@ -49,6 +53,8 @@ struct _JmpPortforward
   gchar              *own_dir;       /* made for a default Unix path */
   GCancellable       *cancellable;   /* pending Connect() calls */
   GHashTable         *relays;        /* JmpRelay set */
+  GQueue              waiting;       /* JmpPendingStream, accepted, no Connect() yet */
+  guint               n_connecting;
   GHashTable         *udp_peers;     /* "addr:port" → JmpUdpPeer */
   guint               udp_sweep_id;
   guint               n_active;
@@ -114,6 +120,20 @@ jmp_pending_stream_free (JmpPendingStream *pending)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (JmpPendingStream, jmp_pending_stream_free)
 
+static void jmp_portforward_connected_cb (GObject *source, GAsyncResult *res, gpointer user_data);
+
+static void
+jmp_portforward_start_connects (JmpPortforward *self)
+{
+  while (self->n_connecting < JMP_CONNECTS_IN_FLIGHT && self->waiting.length > 0)
+    {
+      self->n_connecting++;
+      jmp_network_proxy_connect_socket (self->network, self->cancellable,
+                                        jmp_portforward_connected_cb,
+                                        g_queue_pop_head (&self->waiting));
+    }
+}
+
 static void
 jmp_portforward_connected_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
@@ -124,6 +144,9 @@ jmp_portforward_connected_cb (GObject *source, GAsyncResult *res, gpointer user_
   JmpRelay *relay;
 
   stream = jmp_network_proxy_connect_socket_finish (JMP_NETWORK_PROXY (source), res, &error);
+  self->n_connecting--;
+  if (!g_cancellable_is_cancelled (self->cancellable))
+    jmp_portforward_start_connects (self);
   if (stream != NULL)
     {
       relay = jmp_relay_start (pending->accepted, stream,
@@ -160,8 +183,8 @@ jmp_portforward_accept_one (JmpPortforward *self, GSocket *accepted)
     g_debug ("accepted connection %" G_GUINT64_FORMAT " from %s (%u active)",
              self->n_accepted, peer, self->n_active);
   }
-  jmp_network_proxy_connect_socket (self->network, self->cancellable,
-                                    jmp_portforward_connected_cb, pending);
+  g_queue_push_tail (&self->waiting, pending);
+  jmp_portforward_start_connects (self);
 }
 
 static gboolean
@@ -754,6 +777,8 @@ jmp_portforward_close (JmpPortforward *self)
   g_return_if_fail (JMP_IS_PORTFORWARD (self));
 
   g_cancellable_cancel (self->cancellable);
+  self->n_active -= self->waiting.length;
+  g_queue_clear_full (&self->waiting, (GDestroyNotify) jmp_pending_stream_free);
   g_clear_pointer (&self->listen_source, g_source_destroy);
   g_clear_handle_id (&self->retry_id, g_source_remove);
   g_clear_handle_id (&self->udp_sweep_id, g_source_remove);
