@@ -32,6 +32,11 @@
 #define JMP_UDP_MAX_DATAGRAM 65536
 #define JMP_UDP_MAX_QUEUED 64
 #define JMP_UDP_IDLE_SECONDS 120
+/* Each sender costs a Connect() and its fds: a spray of senders (any
+ * local user can send from all of 127.0.0.0/8) evicts the longest idle
+ * instead of growing the table, and new senders wait while this many
+ * Connect()s are in flight */
+#define JMP_UDP_MAX_PEERS 256
 #define JMP_ACCEPT_BATCH 64
 /* Connect() calls in flight at once; the host refuses a client past its
  * own limit (JMP_CALL_LIMIT_IN_FLIGHT), so a burst of connections waits
@@ -57,6 +62,8 @@ struct _JmpPortforward
   guint               n_connecting;
   GHashTable         *udp_peers;     /* "addr:port" → JmpUdpPeer */
   guint               udp_sweep_id;
+  guint               n_udp_connecting;
+  gboolean            accept_failure_logged;
   guint               n_active;
   guint64             n_accepted;
   guint64             n_failed;
@@ -214,8 +221,11 @@ jmp_portforward_accept_cb (GSocket *listener, GIOCondition condition, gpointer u
         }
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
         break;
-      /* out of fds: a readable listener would spin, so pause it */
-      g_warning ("cannot accept a connection, pausing for a moment: %s", error->message);
+      /* out of fds: a readable listener would spin, so pause it; said
+       * once, not at every retry */
+      if (!self->accept_failure_logged)
+        g_message ("cannot accept a connection, pausing for a moment: %s", error->message);
+      self->accept_failure_logged = TRUE;
       self->n_failed++;
       g_clear_pointer (&self->listen_source, g_source_destroy);
       self->retry_id = g_timeout_add (100, jmp_portforward_retry_cb, self);
@@ -323,7 +333,8 @@ jmp_udp_peer_connected_cb (GObject *source, GAsyncResult *res, gpointer user_dat
   upstream = jmp_network_proxy_connect_socket_finish (JMP_NETWORK_PROXY (source), res, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
-  /* the peer may have been dropped meanwhile (close) */
+  self->n_udp_connecting--;
+  /* the peer may have been dropped meanwhile (close, or evicted) */
   peer = g_hash_table_lookup (self->udp_peers, key);
   if (peer == NULL)
     {
@@ -377,6 +388,21 @@ jmp_socket_address_to_string (GSocketAddress *address)
   return g_strdup_printf ("%s:%u", ip, port);
 }
 
+/* Makes room for one more sender: the one heard from least recently goes. */
+static void
+jmp_portforward_udp_evict (JmpPortforward *self)
+{
+  GHashTableIter iter;
+  JmpUdpPeer *peer, *oldest = NULL;
+
+  g_hash_table_iter_init (&iter, self->udp_peers);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &peer))
+    if (oldest == NULL || peer->last_seen < oldest->last_seen)
+      oldest = peer;
+  g_debug ("%u UDP peers: dropping %s, idle the longest", JMP_UDP_MAX_PEERS, oldest->key);
+  g_hash_table_remove (self->udp_peers, oldest->key);
+}
+
 static gboolean
 jmp_portforward_datagram_cb (GSocket *listener, GIOCondition condition, gpointer user_data)
 {
@@ -398,8 +424,17 @@ jmp_portforward_datagram_cb (GSocket *listener, GIOCondition condition, gpointer
       datagram = g_bytes_new (buffer, n);
       key = jmp_socket_address_to_string (from);
       peer = g_hash_table_lookup (self->udp_peers, key);
+      if (peer == NULL && self->n_udp_connecting >= JMP_CONNECTS_IN_FLIGHT)
+        {
+          /* datagrams may be lost: the sender will send again */
+          g_debug ("UDP: %u peers connecting, a datagram from %s dropped",
+                   self->n_udp_connecting, key);
+          continue;
+        }
       if (peer == NULL)
         {
+          if (g_hash_table_size (self->udp_peers) >= JMP_UDP_MAX_PEERS)
+            jmp_portforward_udp_evict (self);
           peer = g_new0 (JmpUdpPeer, 1);
           peer->self = self;
           peer->key = g_strdup (key);
@@ -412,6 +447,7 @@ jmp_portforward_datagram_cb (GSocket *listener, GIOCondition condition, gpointer
           pending->self = g_object_ref (self);
           pending->key = g_strdup (key);
           self->n_accepted++;
+          self->n_udp_connecting++;
           jmp_network_proxy_connect_socket (self->network, self->cancellable,
                                             jmp_udp_peer_connected_cb, pending);
         }
