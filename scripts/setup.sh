@@ -14,6 +14,7 @@ packages=(
   python3-gi gjs dbus dbus-daemon dbus-bin systemd
   iperf3 ustreamer socat libxml2-utils chromium
   python3-websockets websocketd openssl glib-networking
+  clang-14 libfuzzer-14-dev
 )
 
 missing=()
