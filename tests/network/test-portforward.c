@@ -1006,7 +1006,8 @@ forward_has_three (gpointer data)
 static gboolean
 fds_back_to (gpointer data)
 {
-  return jmp_test_count_fds (0) == GPOINTER_TO_UINT (data);
+  /* at most: an fd open at the baseline (a worker's) may have gone too */
+  return jmp_test_count_fds (0) <= GPOINTER_TO_UINT (data);
 }
 
 static void
