@@ -15,6 +15,7 @@ packages=(
   iperf3 ustreamer socat libxml2-utils chromium
   python3-websockets websocketd openssl glib-networking
   gi-docgen scdoc groff-base man-db bash-completion
+  clang-14 libfuzzer-14-dev
 )
 
 missing=()

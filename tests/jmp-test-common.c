@@ -211,6 +211,18 @@ jmp_test_host_stop (JmpTestHost *self)
 }
 
 void
+jmp_test_host_kill (JmpTestHost *self)
+{
+  gboolean done = FALSE;
+
+  g_assert_nonnull (self->process);
+  g_subprocess_force_exit (self->process);
+  g_subprocess_wait_async (self->process, NULL, jmp_test_wait_cb, &done);
+  jmp_test_wait_flag (&done, 20000);
+  g_clear_object (&self->process);
+}
+
+void
 jmp_test_host_free (JmpTestHost *self)
 {
   if (self->process != NULL)

@@ -41,6 +41,8 @@ GPid         jmp_test_host_get_pid     (JmpTestHost *self);
 JmpClient   *jmp_test_host_connect     (JmpTestHost *self);
 /* SIGTERM, waits, asserts exit status 0. */
 void         jmp_test_host_stop        (JmpTestHost *self);
+/* SIGKILL, as a crash would, and waits: a later stop does nothing. */
+void         jmp_test_host_kill        (JmpTestHost *self);
 void         jmp_test_host_free        (JmpTestHost *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (JmpTestHost, jmp_test_host_free)
 

@@ -43,6 +43,18 @@ gint        jmp_cli_status_from_wait (gint                wait_status);
  * jmp gets it back (its select() may not cope with fds above 1023). */
 void        jmp_cli_restore_fd_limit (void);
 
+/* jmp-cli-host-watch.c */
+typedef struct _JmpCliHostWatch JmpCliHostWatch;
+typedef void (*JmpCliHostGoneFunc) (gpointer user_data);
+JmpCliHostWatch *jmp_cli_host_watch_new (JmpClient        *client,
+                                    JmpCliHostGoneFunc    func,
+                                    gpointer              user_data);
+gboolean    jmp_cli_host_watch_is_gone (JmpCliHostWatch *watch);
+void        jmp_cli_host_watch_free (JmpCliHostWatch     *watch);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (JmpCliHostWatch, jmp_cli_host_watch_free)
+gboolean    jmp_cli_host_gone      (JmpClient            *client);
+void        jmp_cli_report_host_gone (void);
+
 /* jmp-cli-relay.c: stdin → @socket, @socket → stdout, as nc does. */
 gboolean    jmp_cli_relay_stdio    (GSocket              *socket,
                                     GError              **error);

@@ -18,6 +18,7 @@ typedef struct {
   JmpDriverContext *ctx;
   GMainLoop        *loop;
   GSubprocess      *child;
+  JmpCliHostWatch  *watch;
   gboolean          running;
   gint              status;
 } JmpDbusRun;
@@ -79,23 +80,11 @@ jmp_cmd_dbus_forward_failed_cb (JmpPortforward *forward,
 {
   JmpDbusRun *run = user_data;
 
+  /* after the host went away, that one line says it all */
+  if (run->watch != NULL && jmp_cli_host_watch_is_gone (run->watch))
+    return;
   jmp_cli_error (_("%s: a connection to the bus failed: %s"),
                  jmp_driver_proxy_get_path (run->ctx->driver), message);
-}
-
-/* The streams already open go on (they are the host's sockets to the bus,
- * not through jmp's connection to the host); new ones cannot be made. */
-static void
-jmp_cmd_dbus_host_closed_cb (GDBusConnection *connection,
-                             gboolean         remote_peer_vanished,
-                             GError          *error,
-                             gpointer         user_data)
-{
-  if (error != NULL)
-    jmp_cli_error (_("lost the connection to the host: %s; new connections to the bus will fail"),
-                   error->message);
-  else
-    jmp_cli_error (_("lost the connection to the host; new connections to the bus will fail"));
 }
 
 gint
@@ -110,14 +99,13 @@ jmp_cmd_dbus_run (JmpDriverContext *ctx, gint argc, gchar **argv)
   g_autofree gchar *name = NULL;
   g_autofree gchar *escaped = NULL;
   g_autofree gchar *address = NULL;
-  GDBusConnection *connection = jmp_client_get_connection (ctx->client);
   JmpDbusNetworkProxy *dbus;
   JmpDbusRun run = { .ctx = ctx, .status = JMP_CLI_EXIT_FAILURE };
   const gchar *variable;
   const gchar *path = jmp_driver_proxy_get_path (ctx->driver);
   gint status = JMP_CLI_EXIT_OK;
   guint signal_ids[3];
-  gulong failed_id, closed_id;
+  gulong failed_id;
 
   name = g_strdup_printf ("%s run", path);
   context = jmp_cli_option_context_new (name, _("-- COMMAND [ARG…]"),
@@ -181,11 +169,14 @@ jmp_cmd_dbus_run (JmpDriverContext *ctx, gint argc, gchar **argv)
       run.running = TRUE;
       failed_id = g_signal_connect (forward, "connection-failed",
                                     G_CALLBACK (jmp_cmd_dbus_forward_failed_cb), &run);
-      closed_id = g_signal_connect (connection, "closed",
-                                    G_CALLBACK (jmp_cmd_dbus_host_closed_cb), &run);
+      /* the streams already open go on (they are the host's sockets to
+       * the bus); new ones cannot be made, and jmp fails whatever CMD does */
+      run.watch = jmp_cli_host_watch_new (ctx->client, NULL, NULL);
       g_subprocess_wait_async (child, NULL, jmp_cmd_dbus_child_exited_cb, &run);
       g_main_loop_run (loop);
-      g_signal_handler_disconnect (connection, closed_id);
+      if (jmp_cli_host_watch_is_gone (run.watch) && run.status == JMP_CLI_EXIT_OK)
+        run.status = JMP_CLI_EXIT_FAILURE;
+      g_clear_pointer (&run.watch, jmp_cli_host_watch_free);
       g_signal_handler_disconnect (forward, failed_id);
       g_debug ("%" G_GUINT64_FORMAT " connections to the bus, %" G_GUINT64_FORMAT " failed",
                jmp_portforward_get_n_accepted (forward), jmp_portforward_get_n_failed (forward));

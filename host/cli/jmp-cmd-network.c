@@ -50,6 +50,12 @@ jmp_cmd_network_connect (JmpDriverContext *ctx, gint argc, gchar **argv)
 
   if (!jmp_cli_relay_stdio (socket, &error))
     return jmp_cli_fail (error);
+  /* a stream the host pumps ends with it: that is no success */
+  if (jmp_cli_host_gone (ctx->client))
+    {
+      jmp_cli_report_host_gone ();
+      return JMP_CLI_EXIT_FAILURE;
+    }
   return JMP_CLI_EXIT_OK;
 }
 
@@ -181,20 +187,13 @@ jmp_cmd_network_forward_failed_cb (JmpPortforward *forward,
                  jmp_driver_proxy_get_path (run->ctx->driver), message);
 }
 
-/* Without the host no connection can be forwarded any more: say so and
- * stop, rather than refuse every connection from now on. */
+/* Without the host no connection can be forwarded any more: stop, rather
+ * than refuse every connection from now on. */
 static void
-jmp_cmd_network_forward_closed_cb (GDBusConnection *connection,
-                                   gboolean         remote_peer_vanished,
-                                   GError          *error,
-                                   gpointer         user_data)
+jmp_cmd_network_forward_host_gone_cb (gpointer user_data)
 {
   JmpForwardRun *run = user_data;
 
-  if (remote_peer_vanished || error == NULL)
-    jmp_cli_error (_("the host closed the connection; nothing more can be forwarded"));
-  else
-    jmp_cli_error (_("lost the connection to the host: %s"), error->message);
   run->status = JMP_CLI_EXIT_FAILURE;
   g_main_loop_quit (run->loop);
 }
@@ -207,18 +206,18 @@ jmp_cmd_network_serve (JmpDriverContext *ctx, JmpPortforward *forward)
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   g_autofree gchar *display = jmp_portforward_get_display_address (forward);
   GDBusConnection *connection = jmp_client_get_connection (ctx->client);
+  g_autoptr(JmpCliHostWatch) watch = NULL;
   JmpForwardRun run = { .ctx = ctx, .loop = loop, .status = JMP_CLI_EXIT_OK };
   const gint signals[] = { SIGINT, SIGTERM, SIGHUP };
   guint signal_ids[G_N_ELEMENTS (signals)];
-  gulong failed_id, closed_id;
+  gulong failed_id;
 
   /* handlers first: a script may signal as soon as it has read the line */
   for (gsize i = 0; i < G_N_ELEMENTS (signals); i++)
     signal_ids[i] = g_unix_signal_add (signals[i], jmp_cmd_network_forward_signal_cb, &run);
   failed_id = g_signal_connect (forward, "connection-failed",
                                 G_CALLBACK (jmp_cmd_network_forward_failed_cb), &run);
-  closed_id = g_signal_connect (connection, "closed",
-                                G_CALLBACK (jmp_cmd_network_forward_closed_cb), &run);
+  watch = jmp_cli_host_watch_new (ctx->client, jmp_cmd_network_forward_host_gone_cb, &run);
 
   g_print ("%s\n", display);
   fflush (stdout);
@@ -227,11 +226,13 @@ jmp_cmd_network_serve (JmpDriverContext *ctx, JmpPortforward *forward)
   if (!g_dbus_connection_is_closed (connection))
     g_main_loop_run (loop);
   else
-    jmp_cmd_network_forward_closed_cb (connection, TRUE, NULL, &run);
+    {
+      jmp_cli_report_host_gone ();
+      run.status = JMP_CLI_EXIT_FAILURE;
+    }
 
   g_debug ("%" G_GUINT64_FORMAT " connections forwarded, %" G_GUINT64_FORMAT " failed",
            jmp_portforward_get_n_accepted (forward), jmp_portforward_get_n_failed (forward));
-  g_signal_handler_disconnect (connection, closed_id);
   g_signal_handler_disconnect (forward, failed_id);
   for (gsize i = 0; i < G_N_ELEMENTS (signals); i++)
     g_source_remove (signal_ids[i]);

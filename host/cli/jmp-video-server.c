@@ -431,6 +431,7 @@ jmp_video_server_page_cb (SoupServer        *soup,
 {
   JmpVideoServer *self = user_data;
   g_autofree gchar *page = NULL;
+  gsize length;
 
   if (g_strcmp0 (path, "/") != 0)
     {
@@ -438,10 +439,12 @@ jmp_video_server_page_cb (SoupServer        *soup,
       return;
     }
   page = jmp_video_page_render (jmp_driver_proxy_get_path (self->driver));
+  /* the length first: arguments are evaluated in no set order */
+  length = strlen (page);
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
   jmp_video_server_set_no_cache (msg);
   soup_server_message_set_response (msg, "text/html; charset=utf-8", SOUP_MEMORY_TAKE,
-                                    g_steal_pointer (&page), strlen (page));
+                                    g_steal_pointer (&page), length);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -23,6 +23,7 @@ struct _JmpDriverObject
   JmpDriver            *driver;
   JmpDBusDriver1       *driver1;
   gchar                *parent_uuid;
+  GCancellable         *cancellable;  /* cancelled when the object goes */
 };
 
 G_DEFINE_FINAL_TYPE (JmpDriverObject, jmp_driver_object, G_TYPE_DBUS_OBJECT_SKELETON)
@@ -30,6 +31,14 @@ G_DEFINE_FINAL_TYPE (JmpDriverObject, jmp_driver_object, G_TYPE_DBUS_OBJECT_SKEL
 static void
 jmp_driver_object_return_error (GDBusMethodInvocation *invocation, GError *error)
 {
+  /* only ours cancels: the object went, so did its driver (a reload) */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_clear_error (&error);
+      g_set_error (&error, JMP_ERROR, JMP_ERROR_UNAVAILABLE,
+                   _("the driver was removed (the host reloaded its config) "
+                     "before the call completed"));
+    }
   jmp_error_convert (&error);
   g_dbus_method_invocation_take_error (invocation, error);
 }
@@ -108,7 +117,7 @@ jmp_driver_object_handle_connect (JmpDBusNetwork1       *skeleton,
                                              _("this connection cannot pass file descriptors"));
       return TRUE;
     }
-  jmp_network_connect_async (JMP_NETWORK (self->driver), NULL,
+  jmp_network_connect_async (JMP_NETWORK (self->driver), self->cancellable,
                              jmp_driver_object_connect_cb,
                              jmp_call_data_new (skeleton, invocation));
   return TRUE;
@@ -135,7 +144,7 @@ jmp_driver_object_handle_address (JmpDBusNetwork1       *skeleton,
                                   GDBusMethodInvocation *invocation,
                                   JmpDriverObject       *self)
 {
-  jmp_network_get_address_async (JMP_NETWORK (self->driver), NULL,
+  jmp_network_get_address_async (JMP_NETWORK (self->driver), self->cancellable,
                                  jmp_driver_object_address_cb,
                                  jmp_call_data_new (skeleton, invocation));
   return TRUE;
@@ -170,7 +179,7 @@ jmp_driver_object_handle_state (JmpDBusVideo1         *skeleton,
                                 GDBusMethodInvocation *invocation,
                                 JmpDriverObject       *self)
 {
-  jmp_video_get_state_async (JMP_VIDEO (self->driver), NULL, jmp_driver_object_state_cb,
+  jmp_video_get_state_async (JMP_VIDEO (self->driver), self->cancellable, jmp_driver_object_state_cb,
                              jmp_call_data_new (skeleton, invocation));
   return TRUE;
 }
@@ -198,7 +207,7 @@ jmp_driver_object_handle_snapshot (JmpDBusVideo1         *skeleton,
                                    GDBusMethodInvocation *invocation,
                                    JmpDriverObject       *self)
 {
-  jmp_video_snapshot_async (JMP_VIDEO (self->driver), NULL, jmp_driver_object_snapshot_cb,
+  jmp_video_snapshot_async (JMP_VIDEO (self->driver), self->cancellable, jmp_driver_object_snapshot_cb,
                             jmp_call_data_new (skeleton, invocation));
   return TRUE;
 }
@@ -224,6 +233,8 @@ jmp_driver_object_dispose (GObject *object)
   JmpDriverObject *self = JMP_DRIVER_OBJECT (object);
   g_autoptr(GList) interfaces = g_dbus_object_get_interfaces (G_DBUS_OBJECT (self));
 
+  /* pending calls end now, with a clear error, not at their timeout */
+  g_cancellable_cancel (self->cancellable);
   /* the skeletons' handlers point at us */
   for (GList *l = interfaces; l != NULL; l = l->next)
     {
@@ -241,6 +252,7 @@ jmp_driver_object_finalize (GObject *object)
   JmpDriverObject *self = JMP_DRIVER_OBJECT (object);
 
   g_free (self->parent_uuid);
+  g_object_unref (self->cancellable);
   G_OBJECT_CLASS (jmp_driver_object_parent_class)->finalize (object);
 }
 
@@ -256,6 +268,7 @@ jmp_driver_object_class_init (JmpDriverObjectClass *klass)
 static void
 jmp_driver_object_init (JmpDriverObject *self)
 {
+  self->cancellable = g_cancellable_new ();
 }
 
 /**

@@ -171,7 +171,7 @@ jmp_export_reload_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 
   if (!jmp_host_reload_finish (JMP_HOST (source), res, &error))
     {
-      g_warning ("reload failed, the running tree stays: %s", error->message);
+      g_message ("reload failed, the running tree stays: %s", error->message);
       jmp_error_convert (&error);
       g_dbus_method_invocation_take_error (invocation, error);
       return;

@@ -11,9 +11,16 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
+#include "jmp-call-limit.h"
 #include "jmp-export.h"
 #include "jmp-peer-bus.h"
+#include "jmp-peer-describe.h"
 #include "jmp-peer-server.h"
+
+/* Changes of the tree whose signals a peer may leave unread before it is
+ * dropped. A bus daemon caps what it queues for a client; without one we
+ * must, or a peer that never reads grows the host with every reload. */
+#define JMP_PEER_MAX_UNREAD_CHANGES 32
 
 /*
  * --listen: D-Bus without a bus. Each peer gets an export of its own. The
@@ -27,10 +34,32 @@ struct _JmpPeerServer
   JmpHost         *host;
   GDBusServer     *server;
   GDBusAuthObserver *observer;
-  GHashTable      *exports;  /* GDBusConnection → JmpExport */
+  GHashTable      *peers;  /* GDBusConnection → JmpPeer */
   gchar           *socket_path;
   guint            n_served;
+  gulong           tree_changed_id;
 };
+
+/* One peer: its export, and how far it reads the signals sent to it. A
+ * flush completes once everything queued before it is written, so
+ * @changes - @flushed counts the tree changes still in our queue. */
+typedef struct {
+  GDBusConnection *connection;
+  JmpExport       *export;
+  guint            changes;
+  guint            flushed;
+  gboolean         flushing;
+  gboolean         dropped;
+} JmpPeer;
+
+static void
+jmp_peer_free (JmpPeer *peer)
+{
+  g_clear_object (&peer->export);
+  /* a flush still running holds its own ref */
+  g_object_unref (peer->connection);
+  g_free (peer);
+}
 
 G_DEFINE_FINAL_TYPE (JmpPeerServer, jmp_peer_server, G_TYPE_OBJECT)
 
@@ -53,13 +82,13 @@ jmp_peer_server_authorize_cb (GDBusAuthObserver *observer,
 
   if (credentials == NULL)
     {
-      g_warning ("refused a peer without credentials");
+      g_message ("refused a peer without credentials");
       return FALSE;
     }
   uid = g_credentials_get_unix_user (credentials, &error);
   if (uid == (uid_t) -1 || uid != getuid ())
     {
-      g_warning ("refused a peer of uid %d: only uid %d may connect",
+      g_message ("refused a peer of uid %d: only uid %d may connect",
                  (gint) uid, (gint) getuid ());
       return FALSE;
     }
@@ -74,7 +103,75 @@ jmp_peer_server_closed_cb (GDBusConnection *connection,
 {
   g_debug ("peer %p gone", connection);
   g_signal_handlers_disconnect_by_data (connection, self);
-  g_hash_table_remove (self->exports, connection);
+  g_hash_table_remove (self->peers, connection);
+}
+
+typedef struct {
+  JmpPeerServer   *server;
+  GDBusConnection *connection;
+  guint            changes;
+} JmpPeerFlush;
+
+static void jmp_peer_server_flush (JmpPeerServer *self, JmpPeer *peer);
+
+static void
+jmp_peer_server_flush_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autofree JmpPeerFlush *flush = user_data;
+  g_autoptr(JmpPeerServer) self = flush->server;
+  JmpPeer *peer;
+
+  /* an error is the peer going: "closed" cleans up */
+  g_dbus_connection_flush_finish (G_DBUS_CONNECTION (source), res, NULL);
+  peer = g_hash_table_lookup (self->peers, source);
+  g_object_unref (flush->connection);
+  if (peer == NULL)
+    return;
+  peer->flushing = FALSE;
+  peer->flushed = flush->changes;
+  if (peer->changes != peer->flushed)
+    jmp_peer_server_flush (self, peer);
+}
+
+static void
+jmp_peer_server_flush (JmpPeerServer *self, JmpPeer *peer)
+{
+  JmpPeerFlush *flush = g_new0 (JmpPeerFlush, 1);
+
+  flush->server = g_object_ref (self);
+  flush->connection = g_object_ref (peer->connection);
+  flush->changes = peer->changes;
+  peer->flushing = TRUE;
+  g_dbus_connection_flush (peer->connection, NULL, jmp_peer_server_flush_cb, flush);
+}
+
+/* Connected after the exports' handlers: their signals are queued now. */
+static void
+jmp_peer_server_tree_changed_cb (JmpHost *host, JmpPeerServer *self)
+{
+  GHashTableIter iter;
+  JmpPeer *peer;
+
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &peer))
+    {
+      peer->changes++;
+      if (peer->changes - peer->flushed > JMP_PEER_MAX_UNREAD_CHANGES)
+        {
+          g_autofree gchar *who = NULL;
+
+          if (peer->dropped)
+            continue;
+          who = jmp_peer_describe (peer->connection);
+          g_message ("dropping %s: it has not read the signals of the last %u changes of the tree",
+                     who, (guint) JMP_PEER_MAX_UNREAD_CHANGES);
+          peer->dropped = TRUE;
+          g_dbus_connection_close (peer->connection, NULL, NULL, NULL);
+          continue;
+        }
+      if (!peer->flushing)
+        jmp_peer_server_flush (self, peer);
+    }
 }
 
 static gboolean
@@ -84,16 +181,21 @@ jmp_peer_server_new_connection_cb (GDBusServer     *server,
 {
   g_autoptr(GError) error = NULL;
   JmpExport *export;
+  JmpPeer *peer;
 
+  jmp_call_limit_install (connection, TRUE);
   export = jmp_export_new (self->host, connection, NULL, &error);
   if (export == NULL ||
       jmp_peer_bus_register (connection, JMP_HOST_BUS_NAME, ++self->n_served, &error) == 0)
     {
       g_clear_object (&export);
-      g_warning ("cannot serve a new peer: %s", error->message);
+      g_message ("cannot serve a new peer: %s", error->message);
       return FALSE;
     }
-  g_hash_table_insert (self->exports, g_object_ref (connection), export);
+  peer = g_new0 (JmpPeer, 1);
+  peer->connection = g_object_ref (connection);
+  peer->export = export;
+  g_hash_table_insert (self->peers, connection, peer);
   g_signal_connect (connection, "closed", G_CALLBACK (jmp_peer_server_closed_cb), self);
   g_debug ("peer %p connected", connection);
   return TRUE;
@@ -197,6 +299,9 @@ jmp_peer_server_new (JmpHost *host, const gchar *address, GError **error)
   mode_t old_umask;
 
   self->host = g_object_ref (host);
+  self->tree_changed_id = g_signal_connect_after (host, "tree-changed",
+                                                  G_CALLBACK (jmp_peer_server_tree_changed_cb),
+                                                  self);
   socket_path = jmp_peer_server_parse_path (address, error);
   if (socket_path == NULL)
     return NULL;
@@ -233,7 +338,7 @@ jmp_peer_server_get_client_address (JmpPeerServer *self)
 guint
 jmp_peer_server_get_n_peers (JmpPeerServer *self)
 {
-  return g_hash_table_size (self->exports);
+  return g_hash_table_size (self->peers);
 }
 
 /**
@@ -250,13 +355,13 @@ jmp_peer_server_stop (JmpPeerServer *self)
 
   if (self->server != NULL && g_dbus_server_is_active (self->server))
     g_dbus_server_stop (self->server);
-  g_hash_table_iter_init (&iter, self->exports);
+  g_hash_table_iter_init (&iter, self->peers);
   while (g_hash_table_iter_next (&iter, &connection, NULL))
     {
       g_signal_handlers_disconnect_by_data (connection, self);
       g_dbus_connection_close (connection, NULL, NULL, NULL);
     }
-  g_hash_table_remove_all (self->exports);
+  g_hash_table_remove_all (self->peers);
   if (self->socket_path != NULL)
     {
       g_unlink (self->socket_path);
@@ -270,6 +375,8 @@ jmp_peer_server_dispose (GObject *object)
   JmpPeerServer *self = JMP_PEER_SERVER (object);
 
   jmp_peer_server_stop (self);
+  if (self->tree_changed_id != 0)
+    g_clear_signal_handler (&self->tree_changed_id, self->host);
   g_clear_object (&self->server);
   g_clear_object (&self->observer);
   g_clear_object (&self->host);
@@ -281,7 +388,7 @@ jmp_peer_server_finalize (GObject *object)
 {
   JmpPeerServer *self = JMP_PEER_SERVER (object);
 
-  g_hash_table_unref (self->exports);
+  g_hash_table_unref (self->peers);
   G_OBJECT_CLASS (jmp_peer_server_parent_class)->finalize (object);
 }
 
@@ -297,5 +404,5 @@ jmp_peer_server_class_init (JmpPeerServerClass *klass)
 static void
 jmp_peer_server_init (JmpPeerServer *self)
 {
-  self->exports = g_hash_table_new_full (NULL, NULL, g_object_unref, g_object_unref);
+  self->peers = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) jmp_peer_free);
 }

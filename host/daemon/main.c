@@ -4,15 +4,18 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 
 #include "jmp-authority.h"
+#include "jmp-call-limit.h"
 #include "jmp-export.h"
 #include "jmp-host.h"
 #include "jmp-peer-server.h"
@@ -112,7 +115,7 @@ jmp_daemon_reloaded_cb (GObject *source, GAsyncResult *res, gpointer user_data)
   g_autoptr(GError) error = NULL;
 
   if (!jmp_host_reload_finish (JMP_HOST (source), res, &error))
-    g_warning ("reload failed, the running tree stays: %s", error->message);
+    g_message ("reload failed, the running tree stays: %s", error->message);
   else
     g_info ("config reloaded");
 }
@@ -147,6 +150,20 @@ jmp_daemon_name_lost_cb (GDBusConnection *connection,
   jmp_daemon_fail (user_data, message);
 }
 
+/* Every stream costs fds; the soft limit (often 1024) is for select()
+ * users, which the host is not. The hard limit is the real bound. */
+static void
+jmp_daemon_raise_fd_limit (void)
+{
+  struct rlimit limit;
+
+  if (getrlimit (RLIMIT_NOFILE, &limit) < 0 || limit.rlim_cur >= limit.rlim_max)
+    return;
+  limit.rlim_cur = limit.rlim_max;
+  if (setrlimit (RLIMIT_NOFILE, &limit) < 0)
+    g_debug ("cannot raise the fd limit: %s", g_strerror (errno));
+}
+
 static gboolean
 jmp_daemon_serve_bus (JmpDaemon *daemon, GError **error)
 {
@@ -157,6 +174,7 @@ jmp_daemon_serve_bus (JmpDaemon *daemon, GError **error)
   if (connection == NULL)
     return FALSE;
   g_dbus_connection_set_exit_on_close (connection, FALSE);
+  jmp_call_limit_install (connection, FALSE);
   daemon->bus_export = jmp_export_new (daemon->host, connection, daemon->authority, error);
   if (daemon->bus_export == NULL)
     return FALSE;
@@ -219,6 +237,7 @@ main (int argc, char *argv[])
   /* streams are sockets written with MSG_NOSIGNAL; a closed stdout must
    * not kill the host either */
   signal (SIGPIPE, SIG_IGN);
+  jmp_daemon_raise_fd_limit ();
 
   context = g_option_context_new (NULL);
   g_option_context_set_summary (context,

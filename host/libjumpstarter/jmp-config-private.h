@@ -18,6 +18,11 @@ G_BEGIN_DECLS
  * laughs" file must fail with an error, not eat the host's memory. */
 #define JMP_CONFIG_MAX_NODES 100000
 
+/* And on its bytes (keys and scalars), aliases expanded: a few aliases of
+ * one long string are as costly as many nodes. Four times the largest
+ * file read, so any file without aliases fits. */
+#define JMP_CONFIG_MAX_BYTES ((guint64) 16 * 1024 * 1024)
+
 /* Nesting deeper than this is refused: every walk of the tree recurses. */
 #define JMP_CONFIG_MAX_DEPTH 256
 

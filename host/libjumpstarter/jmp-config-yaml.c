@@ -11,7 +11,9 @@
  * decimal, 0x, 0o, 0b and leading-zero octal numbers are integers; numbers
  * with a dot or an exponent are doubles. Quoted and block scalars are
  * always strings. Aliases are expanded by copying the anchored node, with
- * the total number of nodes bounded; `<<` merge keys are honoured.
+ * the total number of nodes and of bytes in keys and scalars bounded (a
+ * megabyte string aliased a few hundred times is small in the file and
+ * huge in memory); `<<` merge keys are honoured.
  */
 
 #include "config.h"
@@ -31,6 +33,7 @@
 typedef struct {
   JsonNode *node;
   guint     count;  /* nodes in the subtree, to charge each expansion */
+  guint64   bytes;  /* bytes of its keys and scalars, likewise */
 } JmpYamlAnchor;
 
 typedef struct {
@@ -41,6 +44,7 @@ typedef struct {
   yaml_mark_t  key_mark;
   GHashTable  *merged;       /* keys that came from `<<`: later keys win */
   guint        count;
+  guint64      bytes;
 } JmpYamlFrame;
 
 typedef struct {
@@ -50,6 +54,7 @@ typedef struct {
   JsonNode    *root;
   guint        documents;
   guint        total;
+  guint64      total_bytes;
 } JmpYamlContext;
 
 static void
@@ -470,7 +475,8 @@ static gboolean
 jmp_yaml_register_anchor (JmpYamlContext *ctx,
                           const gchar    *name,
                           JsonNode       *node,
-                          guint           count)
+                          guint           count,
+                          guint64         bytes)
 {
   JmpYamlAnchor *anchor;
 
@@ -479,6 +485,7 @@ jmp_yaml_register_anchor (JmpYamlContext *ctx,
   anchor = g_new0 (JmpYamlAnchor, 1);
   anchor->node = json_node_ref (node);
   anchor->count = count;
+  anchor->bytes = bytes;
   /* YAML lets a later anchor of the same name replace an earlier one. */
   g_hash_table_replace (ctx->anchors, g_strdup (name), anchor);
   return TRUE;
@@ -487,9 +494,17 @@ jmp_yaml_register_anchor (JmpYamlContext *ctx,
 static gboolean
 jmp_yaml_charge (JmpYamlContext *ctx,
                  guint           count,
+                 guint64         bytes,
                  yaml_mark_t     mark,
                  GError        **error)
 {
+  if (bytes > JMP_CONFIG_MAX_BYTES - ctx->total_bytes)
+    {
+      jmp_yaml_set_error (ctx, error, mark,
+                          _("the document is larger than %u MiB once its aliases are expanded"),
+                          (guint) (JMP_CONFIG_MAX_BYTES / (1024 * 1024)));
+      return FALSE;
+    }
   if (count > JMP_CONFIG_MAX_NODES - ctx->total)
     {
       jmp_yaml_set_error (ctx, error, mark,
@@ -498,6 +513,7 @@ jmp_yaml_charge (JmpYamlContext *ctx,
       return FALSE;
     }
   ctx->total += count;
+  ctx->total_bytes += bytes;
   return TRUE;
 }
 
@@ -563,6 +579,7 @@ static gboolean
 jmp_yaml_add_value (JmpYamlContext *ctx,
                     JsonNode       *node,
                     guint           count,
+                    guint64         bytes,
                     yaml_mark_t     mark,
                     GError        **error)
 {
@@ -576,6 +593,7 @@ jmp_yaml_add_value (JmpYamlContext *ctx,
     }
 
   frame->count += count;
+  frame->bytes += bytes;
   if (JSON_NODE_HOLDS_ARRAY (frame->node))
     {
       json_array_add_element (json_node_get_array (frame->node), json_node_ref (node));
@@ -632,6 +650,9 @@ jmp_yaml_set_key (JmpYamlContext *ctx,
       /* The mapping's own value overrides the merged one. */
       json_object_remove_member (object, key);
     }
+  if (!jmp_yaml_charge (ctx, 0, event->data.scalar.length, event->start_mark, error))
+    return FALSE;
+  frame->bytes += event->data.scalar.length;
   frame->key = g_strdup (key);
   frame->key_is_merge = FALSE;
   frame->key_mark = event->start_mark;
@@ -665,7 +686,7 @@ jmp_yaml_on_scalar (JmpYamlContext *ctx,
       return jmp_yaml_set_key (ctx, frame, event, value, error);
     }
 
-  if (!jmp_yaml_charge (ctx, 1, event->start_mark, error))
+  if (!jmp_yaml_charge (ctx, 1, event->data.scalar.length, event->start_mark, error))
     return FALSE;
 
   if (event->data.scalar.tag != NULL)
@@ -679,8 +700,9 @@ jmp_yaml_on_scalar (JmpYamlContext *ctx,
   else
     node = jmp_yaml_node_new_string (value);
 
-  jmp_yaml_register_anchor (ctx, (const gchar *) event->data.scalar.anchor, node, 1);
-  return jmp_yaml_add_value (ctx, node, 1, event->start_mark, error);
+  jmp_yaml_register_anchor (ctx, (const gchar *) event->data.scalar.anchor, node, 1,
+                            event->data.scalar.length);
+  return jmp_yaml_add_value (ctx, node, 1, event->data.scalar.length, event->start_mark, error);
 }
 
 static gboolean
@@ -700,10 +722,10 @@ jmp_yaml_on_alias (JmpYamlContext *ctx,
                           _("unknown anchor \"%s\" in alias \"*%s\""), name, name);
       return FALSE;
     }
-  if (!jmp_yaml_charge (ctx, anchor->count, event->start_mark, error))
+  if (!jmp_yaml_charge (ctx, anchor->count, anchor->bytes, event->start_mark, error))
     return FALSE;
   copy = jmp_config_node_deep_copy (anchor->node);
-  return jmp_yaml_add_value (ctx, copy, anchor->count, event->start_mark, error);
+  return jmp_yaml_add_value (ctx, copy, anchor->count, anchor->bytes, event->start_mark, error);
 }
 
 static gboolean
@@ -729,7 +751,7 @@ jmp_yaml_on_start (JmpYamlContext *ctx,
                           (guint) JMP_CONFIG_MAX_DEPTH);
       return FALSE;
     }
-  if (!jmp_yaml_charge (ctx, 1, event->start_mark, error))
+  if (!jmp_yaml_charge (ctx, 1, 0, event->start_mark, error))
     return FALSE;
 
   if (mapping)
@@ -774,16 +796,18 @@ jmp_yaml_on_end (JmpYamlContext *ctx,
   g_autoptr(JsonNode) node = NULL;
   g_autofree gchar *anchor = NULL;
   guint count;
+  guint64 bytes;
 
   g_return_val_if_fail (frame != NULL, FALSE);
 
   node = g_steal_pointer (&frame->node);
   anchor = g_steal_pointer (&frame->anchor);
   count = frame->count;
+  bytes = frame->bytes;
   g_ptr_array_remove_index (ctx->stack, ctx->stack->len - 1);
 
-  jmp_yaml_register_anchor (ctx, anchor, node, count);
-  return jmp_yaml_add_value (ctx, node, count, event->start_mark, error);
+  jmp_yaml_register_anchor (ctx, anchor, node, count, bytes);
+  return jmp_yaml_add_value (ctx, node, count, bytes, event->start_mark, error);
 }
 
 static gboolean

@@ -104,6 +104,19 @@ jmp_config_init (JmpConfig *self)
   self->labels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
+/* errno says why; closes @fd */
+static gboolean
+jmp_config_read_failed (const gchar *filename, int fd, GError **error)
+{
+  int errsv = errno;
+
+  g_set_error (error, JMP_ERROR, JMP_ERROR_FAILED,
+               _("%s: cannot read the exporter config: %s"),
+               filename, g_strerror (errsv));
+  close (fd);
+  return FALSE;
+}
+
 static gboolean
 jmp_config_read_file (const gchar  *filename,
                       gchar       **data_out,
@@ -114,7 +127,9 @@ jmp_config_read_file (const gchar  *filename,
   struct stat st;
   int fd;
 
-  fd = g_open (filename, O_RDONLY | O_CLOEXEC | O_NOCTTY, 0);
+  /* O_NONBLOCK: opening a FIFO nobody writes to would wait forever (at
+   * start, or in a reload's worker); fstat() then refuses it */
+  fd = g_open (filename, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0);
   if (fd < 0)
     {
       int errsv = errno;
@@ -125,15 +140,25 @@ jmp_config_read_file (const gchar  *filename,
                    filename, g_strerror (errsv));
       return FALSE;
     }
-  if (fstat (fd, &st) == 0 && S_ISDIR (st.st_mode))
+  if (fstat (fd, &st) != 0)
+    return jmp_config_read_failed (filename, fd, error);
+  if (S_ISDIR (st.st_mode))
     {
       g_set_error (error, JMP_ERROR, JMP_ERROR_INVALID_ARGS,
                    _("%s: is a directory, not an exporter config"), filename);
       close (fd);
       return FALSE;
     }
+  /* Regular files only: a pipe or a device can block or never end, and
+   * cannot be read again on a reload */
+  if (!S_ISREG (st.st_mode))
+    {
+      g_set_error (error, JMP_ERROR, JMP_ERROR_INVALID_ARGS,
+                   _("%s: not a regular file; an exporter config must be one"), filename);
+      close (fd);
+      return FALSE;
+    }
 
-  /* Not only regular files: `--config <(generate-config)` is a pipe. */
   buf = g_byte_array_new ();
   for (;;)
     {
@@ -143,15 +168,7 @@ jmp_config_read_file (const gchar  *filename,
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0)
-        {
-          int errsv = errno;
-
-          g_set_error (error, JMP_ERROR, JMP_ERROR_FAILED,
-                       _("%s: cannot read the exporter config: %s"),
-                       filename, g_strerror (errsv));
-          close (fd);
-          return FALSE;
-        }
+        return jmp_config_read_failed (filename, fd, error);
       if (n == 0)
         break;
       if (buf->len + (gsize) n > JMP_CONFIG_MAX_SIZE)

@@ -4,6 +4,9 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <glib/gi18n-lib.h>
@@ -131,6 +134,28 @@ jmp_network_proxy_get_driver_path (JmpNetworkProxy *self)
   return g_dbus_proxy_get_object_path (G_DBUS_PROXY (self->proxy));
 }
 
+/* The kernel drops the fds of a message when the receiver has no room
+ * for them: then the reply seems to come without one. TRUE if this
+ * process is (about) out of fds, with its limit. */
+static gboolean
+jmp_network_proxy_out_of_fds (guint64 *limit)
+{
+  struct rlimit rl;
+  gint fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+  gint errsv = errno;
+
+  if (getrlimit (RLIMIT_NOFILE, &rl) < 0)
+    return FALSE;
+  *limit = rl.rlim_cur;
+  if (fd >= 0)
+    {
+      close (fd);
+      /* fds are handed out lowest first: one this high means few are left */
+      return rl.rlim_cur != RLIM_INFINITY && (rlim_t) fd + 16 >= rl.rlim_cur;
+    }
+  return errsv == EMFILE || errsv == ENFILE;
+}
+
 /* Makes a GSocket of the fd the reply to Connect() carries. */
 static GSocket *
 jmp_network_proxy_socket_from_reply (JmpNetworkProxy  *self,
@@ -140,10 +165,19 @@ jmp_network_proxy_socket_from_reply (JmpNetworkProxy  *self,
 {
   g_autoptr(GError) local_error = NULL;
   GSocket *socket;
+  guint64 limit = 0;
   gint index;
   gint fd;
 
   index = g_variant_get_handle (handle);
+  if (fd_list == NULL && jmp_network_proxy_out_of_fds (&limit))
+    {
+      g_set_error (error, JMP_ERROR, JMP_ERROR_UNAVAILABLE,
+                   _("this program is out of file descriptors (its limit is %" G_GUINT64_FORMAT
+                     "), so the stream jumpstarter-host opened on %s was lost"),
+                   limit, jmp_network_proxy_get_driver_path (self));
+      return NULL;
+    }
   if (fd_list == NULL)
     {
       g_set_error (error, JMP_ERROR, JMP_ERROR_FAILED,

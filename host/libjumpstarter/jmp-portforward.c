@@ -33,7 +33,16 @@
 #define JMP_UDP_MAX_DATAGRAM 65536
 #define JMP_UDP_MAX_QUEUED 64
 #define JMP_UDP_IDLE_SECONDS 120
+/* Each sender costs a Connect() and its fds: a spray of senders (any
+ * local user can send from all of 127.0.0.0/8) evicts the longest idle
+ * instead of growing the table, and new senders wait while this many
+ * Connect()s are in flight */
+#define JMP_UDP_MAX_PEERS 256
 #define JMP_ACCEPT_BATCH 64
+/* Connect() calls in flight at once; the host refuses a client past its
+ * own limit (JMP_CALL_LIMIT_IN_FLIGHT), so a burst of connections waits
+ * here, accepted, for its turn */
+#define JMP_CONNECTS_IN_FLIGHT 64
 
 typedef struct _JmpUdpPeer JmpUdpPeer;
 
@@ -50,8 +59,12 @@ struct _JmpPortforward
   gchar              *own_dir;       /* made for a default Unix path */
   GCancellable       *cancellable;   /* pending Connect() calls */
   GHashTable         *relays;        /* JmpRelay set */
+  GQueue              waiting;       /* JmpPendingStream, accepted, no Connect() yet */
+  guint               n_connecting;
   GHashTable         *udp_peers;     /* "addr:port" → JmpUdpPeer */
   guint               udp_sweep_id;
+  guint               n_udp_connecting;
+  gboolean            accept_failure_logged;
   guint               n_active;
   guint64             n_accepted;
   guint64             n_failed;
@@ -115,6 +128,20 @@ jmp_pending_stream_free (JmpPendingStream *pending)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (JmpPendingStream, jmp_pending_stream_free)
 
+static void jmp_portforward_connected_cb (GObject *source, GAsyncResult *res, gpointer user_data);
+
+static void
+jmp_portforward_start_connects (JmpPortforward *self)
+{
+  while (self->n_connecting < JMP_CONNECTS_IN_FLIGHT && self->waiting.length > 0)
+    {
+      self->n_connecting++;
+      jmp_network_proxy_connect_socket (self->network, self->cancellable,
+                                        jmp_portforward_connected_cb,
+                                        g_queue_pop_head (&self->waiting));
+    }
+}
+
 static void
 jmp_portforward_connected_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
@@ -125,6 +152,9 @@ jmp_portforward_connected_cb (GObject *source, GAsyncResult *res, gpointer user_
   JmpRelay *relay;
 
   stream = jmp_network_proxy_connect_socket_finish (JMP_NETWORK_PROXY (source), res, &error);
+  self->n_connecting--;
+  if (!g_cancellable_is_cancelled (self->cancellable))
+    jmp_portforward_start_connects (self);
   if (stream != NULL)
     {
       relay = jmp_relay_start (pending->accepted, stream,
@@ -161,8 +191,8 @@ jmp_portforward_accept_one (JmpPortforward *self, GSocket *accepted)
     g_debug ("accepted connection %" G_GUINT64_FORMAT " from %s (%u active)",
              self->n_accepted, peer, self->n_active);
   }
-  jmp_network_proxy_connect_socket (self->network, self->cancellable,
-                                    jmp_portforward_connected_cb, pending);
+  g_queue_push_tail (&self->waiting, pending);
+  jmp_portforward_start_connects (self);
 }
 
 static gboolean
@@ -192,8 +222,11 @@ jmp_portforward_accept_cb (GSocket *listener, GIOCondition condition, gpointer u
         }
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
         break;
-      /* out of fds: a readable listener would spin, so pause it */
-      g_warning ("cannot accept a connection, pausing for a moment: %s", error->message);
+      /* out of fds: a readable listener would spin, so pause it; said
+       * once, not at every retry */
+      if (!self->accept_failure_logged)
+        g_message ("cannot accept a connection, pausing for a moment: %s", error->message);
+      self->accept_failure_logged = TRUE;
       self->n_failed++;
       g_clear_pointer (&self->listen_source, g_source_destroy);
       self->retry_id = g_timeout_add (100, jmp_portforward_retry_cb, self);
@@ -301,7 +334,8 @@ jmp_udp_peer_connected_cb (GObject *source, GAsyncResult *res, gpointer user_dat
   upstream = jmp_network_proxy_connect_socket_finish (JMP_NETWORK_PROXY (source), res, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
-  /* the peer may have been dropped meanwhile (close) */
+  self->n_udp_connecting--;
+  /* the peer may have been dropped meanwhile (close, or evicted) */
   peer = g_hash_table_lookup (self->udp_peers, key);
   if (peer == NULL)
     {
@@ -355,6 +389,21 @@ jmp_socket_address_to_string (GSocketAddress *address)
   return g_strdup_printf ("%s:%u", ip, port);
 }
 
+/* Makes room for one more sender: the one heard from least recently goes. */
+static void
+jmp_portforward_udp_evict (JmpPortforward *self)
+{
+  GHashTableIter iter;
+  JmpUdpPeer *peer, *oldest = NULL;
+
+  g_hash_table_iter_init (&iter, self->udp_peers);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &peer))
+    if (oldest == NULL || peer->last_seen < oldest->last_seen)
+      oldest = peer;
+  g_debug ("%u UDP peers: dropping %s, idle the longest", JMP_UDP_MAX_PEERS, oldest->key);
+  g_hash_table_remove (self->udp_peers, oldest->key);
+}
+
 static gboolean
 jmp_portforward_datagram_cb (GSocket *listener, GIOCondition condition, gpointer user_data)
 {
@@ -376,8 +425,17 @@ jmp_portforward_datagram_cb (GSocket *listener, GIOCondition condition, gpointer
       datagram = g_bytes_new (buffer, n);
       key = jmp_socket_address_to_string (from);
       peer = g_hash_table_lookup (self->udp_peers, key);
+      if (peer == NULL && self->n_udp_connecting >= JMP_CONNECTS_IN_FLIGHT)
+        {
+          /* datagrams may be lost: the sender will send again */
+          g_debug ("UDP: %u peers connecting, a datagram from %s dropped",
+                   self->n_udp_connecting, key);
+          continue;
+        }
       if (peer == NULL)
         {
+          if (g_hash_table_size (self->udp_peers) >= JMP_UDP_MAX_PEERS)
+            jmp_portforward_udp_evict (self);
           peer = g_new0 (JmpUdpPeer, 1);
           peer->self = self;
           peer->key = g_strdup (key);
@@ -390,6 +448,7 @@ jmp_portforward_datagram_cb (GSocket *listener, GIOCondition condition, gpointer
           pending->self = g_object_ref (self);
           pending->key = g_strdup (key);
           self->n_accepted++;
+          self->n_udp_connecting++;
           jmp_network_proxy_connect_socket (self->network, self->cancellable,
                                             jmp_udp_peer_connected_cb, pending);
         }
@@ -779,6 +838,8 @@ jmp_portforward_close (JmpPortforward *self)
   g_return_if_fail (JMP_IS_PORTFORWARD (self));
 
   g_cancellable_cancel (self->cancellable);
+  self->n_active -= self->waiting.length;
+  g_queue_clear_full (&self->waiting, (GDestroyNotify) jmp_pending_stream_free);
   g_clear_pointer (&self->listen_source, g_source_destroy);
   g_clear_handle_id (&self->retry_id, g_source_remove);
   g_clear_handle_id (&self->udp_sweep_id, g_source_remove);

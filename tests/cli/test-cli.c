@@ -499,6 +499,49 @@ test_no_host_hint (Fixture *fixture, gconstpointer data)
   g_assert_nonnull (strstr (run->err, "jmp shell --config"));
 }
 
+/* The host dies under a pumped stream: jmp says so and fails, rather
+ * than take the stream's end for the target's. */
+static void
+test_connect_host_dies (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) err = NULL;
+  g_autoptr(GBytes) empty = NULL;
+  g_autofree gchar *line = NULL;
+  g_autofree gchar *err_text = NULL;
+  gsize written = 0;
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_setenv (launcher, JMP_HOST_ENV, host_address (fixture), TRUE);
+  process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("JMP_TEST_CLI"),
+                                         "echo", "connect", NULL);
+  g_assert_no_error (error);
+  g_output_stream_write_all (g_subprocess_get_stdin_pipe (process), "hello\n", 6,
+                             &written, NULL, &error);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
+  line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (line, ==, "hello");
+
+  /* the stream ends with the host, not with the end of stdin: the host
+   * is dead before stdin closes */
+  jmp_test_host_kill (fixture->host);
+  empty = g_bytes_new_static ("", 0);
+  g_subprocess_communicate (process, empty, NULL, NULL, &err, &error);
+  g_assert_no_error (error);
+  err_text = bytes_to_string (err);
+  g_test_message ("stderr: %s", err_text);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 1);
+  g_assert_cmpstr (err_text, ==, "jmp: the host went away (it exited or closed the connection)\n");
+}
+
 static void
 test_host_not_running (Fixture *fixture, gconstpointer data)
 {
@@ -839,6 +882,7 @@ main (int argc, char **argv)
   ADD ("/cli/connect/text", test_connect_text, NULL);
   ADD ("/cli/connect/empty", test_connect_empty, NULL);
   ADD ("/cli/connect/binary", test_connect_binary, NULL);
+  ADD ("/cli/connect/host-dies", test_connect_host_dies, NULL);
   ADD ("/cli/address/forms", test_address_forms, NO_HOST);
   ADD ("/cli/error/address-not-supported", test_address_not_supported, NULL);
   ADD ("/cli/error/unknown-driver", test_unknown_driver, NULL);

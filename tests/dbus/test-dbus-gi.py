@@ -12,6 +12,8 @@ import subprocess
 import tempfile
 import unittest
 
+import jmp_test_util  # from tests/, on PYTHONPATH
+
 import gi
 
 gi.require_version('GLib', '2.0')
@@ -53,7 +55,7 @@ class DbusNetworkTest(unittest.TestCase):
         self.dir = tempfile.mkdtemp(prefix='jmp-dbus-gi-')
         self.addCleanup(shutil.rmtree, self.dir, ignore_errors=True)
         bus_path = os.path.join(self.dir, 'bus')
-        self.daemon = subprocess.Popen(
+        self.daemon = jmp_test_util.spawn(
             ['dbus-daemon', '--session', '--nofork', '--print-address',
              '--address=unix:path=' + bus_path],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
@@ -78,7 +80,7 @@ class DbusNetworkTest(unittest.TestCase):
             f.write(CONFIG)
         env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=self.bus_address)
         listen = 'unix:path=' + os.path.join(self.dir, 'host.sock')
-        self.host = subprocess.Popen(
+        self.host = jmp_test_util.spawn(
             [os.environ['JMP_TEST_HOST'], '--config', config,
              '--listen', listen, '--print-address'],
             stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env,
@@ -87,6 +89,10 @@ class DbusNetworkTest(unittest.TestCase):
         address = self.host.stdout.readline().strip()
         self.assertEqual(address, listen)
         self.client = Jumpstarter.Client.new_for_address_sync(address, None)
+        if os.environ.get('JMP_TEST_DIE_HARD'):
+            # for test-children-die.py: no cleanup runs
+            print(self.daemon.pid, self.host.pid, flush=True)
+            os.kill(os.getpid(), signal.SIGKILL)
 
     def stop_daemon(self):
         self.daemon.kill()

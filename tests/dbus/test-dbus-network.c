@@ -579,6 +579,48 @@ test_run_status (void)
   jmp_test_rmdir (dir);
 }
 
+/* The host dies while CMD runs: one line of jmp's own, not GLib's words
+ * for a closed socket, and a failure whatever CMD's status. */
+static void
+test_run_host_dies (void)
+{
+  g_autofree gchar *dir = jmp_test_mkdtemp ();
+  g_autofree gchar *socket = g_build_filename (dir, "bus", NULL);
+  g_autoptr(DeviceBus) bus = device_bus_new (socket);
+  g_autoptr(Bench) bench = bench_new (bus->address, bus->address);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDataInputStream) err = NULL;
+  g_autofree gchar *ready = NULL;
+  g_autofree gchar *line = NULL;
+  g_autofree gchar *rest = NULL;
+
+  process = jmp_test_spawn (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                            G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
+                            g_getenv ("JMP_TEST_CLI"), "session", "run", "--",
+                            "sh", "-c", "echo ready; exec cat", NULL);
+  g_assert_no_error (error);
+  ready = read_line (g_subprocess_get_stdout_pipe (process));
+  g_assert_cmpstr (ready, ==, "ready");
+
+  /* nothing here serves the device's bus from now on: sync reads do */
+  jmp_test_host_kill (bench->host);
+  err = g_data_input_stream_new (g_subprocess_get_stderr_pipe (process));
+  line = g_data_input_stream_read_line_utf8 (err, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (line, ==, "jmp: the host went away (it exited or closed the connection)");
+  /* CMD ends well; jmp does not */
+  g_output_stream_close (g_subprocess_get_stdin_pipe (process), NULL, NULL);
+  rest = g_data_input_stream_read_line_utf8 (err, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (rest);
+  subprocess_wait (process);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 1);
+  bench_assert_runtime_dir_empty (bench);
+  jmp_test_rmdir (dir);
+}
+
 /* ------------------------------------------------------------------------ */
 /* The library: a GDBusConnection to the device's bus */
 
@@ -1182,6 +1224,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/dbus/run/environment", test_run_environment);
   g_test_add_func ("/dbus/run/gdbus-call", test_run_gdbus_call);
   g_test_add_func ("/dbus/run/status", test_run_status);
+  g_test_add_func ("/dbus/run/host-dies", test_run_host_dies);
   g_test_add_func ("/dbus/library/connection", test_library_connection);
   g_test_add_func ("/dbus/kind-and-label", test_kind_and_label);
   g_test_add_func ("/dbus/address-forms", test_address_forms);

@@ -16,6 +16,8 @@ import tempfile
 import threading
 import unittest
 
+import jmp_test_util  # from tests/, on PYTHONPATH
+
 import gi
 
 gi.require_version('GLib', '2.0')
@@ -50,7 +52,7 @@ class Host:
         with open(path, 'w') as f:
             f.write(config)
         listen = 'unix:path=' + os.path.join(self.dir, 'host.sock')
-        self.process = subprocess.Popen(
+        self.process = jmp_test_util.spawn(
             [os.environ['JMP_TEST_HOST'], '--config', path,
              '--listen', listen, '--print-address'],
             stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)

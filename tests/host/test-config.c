@@ -11,6 +11,7 @@
  * property of each kind a config can set, and counters of start and stop.
  */
 #include <string.h>
+#include <sys/stat.h>
 
 #include <glib/gstdio.h>
 
@@ -849,6 +850,7 @@ test_from_file (void)
   g_autofree gchar *missing = g_build_filename (dir, "nope.yaml", NULL);
   g_autofree gchar *big = g_malloc (5 * 1024 * 1024 + 1);
   g_autofree gchar *big_path = NULL;
+  g_autofree gchar *fifo = NULL;
   g_autoptr(JmpConfig) config = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -865,6 +867,20 @@ test_from_file (void)
   g_assert_null (jmp_config_new_from_file (dir, &error));
   g_assert_error (error, JMP_ERROR, JMP_ERROR_INVALID_ARGS);
   g_assert_nonnull (strstr (error->message, "directory"));
+  g_clear_error (&error);
+
+  /* A FIFO nobody writes to would block open() forever; a device is no
+   * config either. Both are refused at once. */
+  fifo = g_build_filename (dir, "fifo.yaml", NULL);
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  g_assert_null (jmp_config_new_from_file (fifo, &error));
+  g_assert_error (error, JMP_ERROR, JMP_ERROR_INVALID_ARGS);
+  g_assert_nonnull (strstr (error->message, "not a regular file"));
+  g_clear_error (&error);
+  g_unlink (fifo);
+  g_assert_null (jmp_config_new_from_file ("/dev/null", &error));
+  g_assert_error (error, JMP_ERROR, JMP_ERROR_INVALID_ARGS);
+  g_assert_nonnull (strstr (error->message, "not a regular file"));
   g_clear_error (&error);
 
   /* A huge file is refused before it is parsed. */
@@ -1045,6 +1061,17 @@ test_alias_bomb (void)
     }
   assert_load_fails (bomb->str, "bomb.yaml", JMP_ERROR_INVALID_ARGS,
                      "bomb.yaml:", "aliases are expanded", NULL);
+
+  /* Few nodes, many bytes: a 1 MiB string aliased 20 times. */
+  g_string_assign (bomb, "big: &big ");
+  for (guint i = 0; i < 1024 * 1024; i++)
+    g_string_append_c (bomb, 'x');
+  g_string_append (bomb, "\nexport: {}\ncopies: [");
+  for (guint i = 0; i < 20; i++)
+    g_string_append (bomb, "*big, ");
+  g_string_append (bomb, "*big]\n");
+  assert_load_fails (bomb->str, "wide.yaml", JMP_ERROR_INVALID_ARGS,
+                     "wide.yaml:", "larger than 16 MiB once its aliases are expanded", NULL);
 
   /* So is a huge JSON document. */
   g_string_assign (deep, "{\"export\": {}, \"x\": [");

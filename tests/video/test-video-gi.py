@@ -14,6 +14,8 @@ import sys
 import tempfile
 import unittest
 
+import jmp_test_util  # from tests/, on PYTHONPATH
+
 import gi
 
 gi.require_version('GLib', '2.0')
@@ -39,7 +41,7 @@ class Host:
         with open(path, 'w') as f:
             f.write(config)
         listen = 'unix:path=' + os.path.join(self.dir, 'host.sock')
-        self.process = subprocess.Popen(
+        self.process = jmp_test_util.spawn(
             [os.environ['JMP_TEST_HOST'], '--config', path,
              '--listen', listen, '--print-address'],
             stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)

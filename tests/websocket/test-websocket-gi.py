@@ -12,6 +12,8 @@ import subprocess
 import tempfile
 import unittest
 
+import jmp_test_util  # from tests/, on PYTHONPATH
+
 import gi
 
 gi.require_version('GLib', '2.0')
@@ -29,7 +31,7 @@ class WebsocketNetworkTest(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix='jmp-ws-gi-')
         self.addCleanup(shutil.rmtree, self.dir, ignore_errors=True)
-        self.server = subprocess.Popen(
+        self.server = jmp_test_util.spawn(
             ['/usr/bin/python3', os.path.join(HERE, 'ws-server.py')],
             stdout=subprocess.PIPE, text=True)
         self.addCleanup(self.stop, self.server)
@@ -44,7 +46,7 @@ class WebsocketNetworkTest(unittest.TestCase):
                     'config: {url: "ws://127.0.0.1:%d/greet"}}\n' % (port, port))
         self.url = 'ws://127.0.0.1:%d/echo' % port
         listen = 'unix:path=' + os.path.join(self.dir, 'host.sock')
-        self.host = subprocess.Popen(
+        self.host = jmp_test_util.spawn(
             [os.environ['JMP_TEST_HOST'], '--config', config,
              '--listen', listen, '--print-address'],
             stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)

@@ -688,7 +688,7 @@ test_wss (Fixture *f, gconstpointer data)
   guint16 port;
   guint8 buffer[9];
 
-  jmp_test_write_file (f->dir, "san.ext", "subjectAltName=IP:127.0.0.1\n");
+  g_free (jmp_test_write_file (f->dir, "san.ext", "subjectAltName=IP:127.0.0.1\n"));
   run_openssl (f->dir, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
                "-subj", "/CN=jmp test CA", "-keyout", "ca.key", "-out", "ca.pem", NULL);
   run_openssl (f->dir, "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",

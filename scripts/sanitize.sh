@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The C test suites under AddressSanitizer and UndefinedBehaviorSanitizer
+# (leaks checked at every exit), then each libFuzzer target of tests/fuzz
+# for a bounded time from its checked-in seeds. One clang build serves
+# both: build-asan/. Longer fuzzing by hand:
+#   meson test -C build-asan --setup fuzzlong --suite fuzz-long
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+if [ ! -f build-asan/build.ninja ]; then
+  # introspection off: g-ir-scanner's dumper cannot run sanitized, and
+  # the Python and GJS suites would need the runtime preloaded
+  CC=clang-14 meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false \
+    -Dintrospection=disabled -Dfuzzing=true
+fi
+ninja -C build-asan
+
+# the slow unwinder: GLib has no frame pointers, and suppressions match
+# on the whole stack
+export ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0:strict_string_checks=1:detect_stack_use_after_return=1
+export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+# GLib 2.74's slice allocator would hide misuse from ASan
+export G_SLICE=always-malloc
+# glib-networking's libproxy module is C++ and throws inside; ASan's
+# runtime for C programs cannot intercept that. No test uses a proxy.
+export GIO_USE_PROXY_RESOLVER=dummy
+# tests that bound a process's memory skip that (ASan's quarantine)
+export JMP_TEST_SANITIZED=1
+
+# the sdk suite builds a plugin against the installed SDK, not this build
+meson test -C build-asan --num-processes 2 --timeout-multiplier 3 --print-errorlogs \
+  --no-suite fuzz --no-suite sdk --no-suite leaks-unchecked
+# Without leak checking (memory errors and UB still abort): host-dbus
+# leaves threads running at exit whose thread-local GLib state
+# LeakSanitizer reports, and `jmp stream` (video-stream) shows leaks inside
+# libsoup's server (an accepted GSocket, an address in
+# soup_server_get_uris) not yet tracked down; Debian's GLib has no symbols
+# to suppress only those.
+ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0" \
+  meson test -C build-asan --num-processes 2 --timeout-multiplier 3 --print-errorlogs \
+  --suite leaks-unchecked
+# leak checking off, as in tests/fuzz/run-fuzzer.sh (and at exit too)
+ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0" \
+  meson test -C build-asan --num-processes 2 --print-errorlogs --suite fuzz
