@@ -190,6 +190,8 @@ jmp_http_response_parse (const gchar      *data,
   response->content_length = -1;
 
   /* garbage fails at once, not after 16 KiB */
+  if (len == 0)
+    return 0;  /* nothing yet: wait for more */
   if (memcmp (data, "HTTP/", MIN (len, 5)) != 0)
     {
       g_propagate_error (error, jmp_http_response_invalid (_("bad status line")));
