@@ -52,8 +52,11 @@ struct _JmpPortforward
   JmpPortforwardKind  kind;
   JmpNetworkProxy    *network;
   GSocket            *listener;
+  GMainContext       *context;       /* where its sources run */
+  GThread            *thread;        /* with jmp_portforward_start_thread() */
+  GMainLoop          *thread_loop;
   GSource            *listen_source;
-  guint               retry_id;
+  GSource            *retry_source;
   GSocketAddress     *local_address;
   gchar              *path;
   gchar              *own_dir;       /* made for a default Unix path */
@@ -62,7 +65,7 @@ struct _JmpPortforward
   GQueue              waiting;       /* JmpPendingStream, accepted, no Connect() yet */
   guint               n_connecting;
   GHashTable         *udp_peers;     /* "addr:port" → JmpUdpPeer */
-  guint               udp_sweep_id;
+  GSource            *udp_sweep_source;
   guint               n_udp_connecting;
   gboolean            accept_failure_logged;
   guint               n_active;
@@ -195,12 +198,24 @@ jmp_portforward_accept_one (JmpPortforward *self, GSocket *accepted)
   jmp_portforward_start_connects (self);
 }
 
+/* On the forward's own context, not the global default one: it may run
+ * in a thread of its own. */
+static GSource *
+jmp_portforward_add_timeout (JmpPortforward *self, guint ms, GSourceFunc func)
+{
+  GSource *source = g_timeout_source_new (ms);
+
+  g_source_set_callback (source, func, self, NULL);
+  g_source_attach (source, self->context);
+  return source;
+}
+
 static gboolean
 jmp_portforward_retry_cb (gpointer user_data)
 {
   JmpPortforward *self = user_data;
 
-  self->retry_id = 0;
+  g_clear_pointer (&self->retry_source, g_source_unref);
   jmp_portforward_watch_listener (self);
   return G_SOURCE_REMOVE;
 }
@@ -229,7 +244,7 @@ jmp_portforward_accept_cb (GSocket *listener, GIOCondition condition, gpointer u
       self->accept_failure_logged = TRUE;
       self->n_failed++;
       g_clear_pointer (&self->listen_source, g_source_destroy);
-      self->retry_id = g_timeout_add (100, jmp_portforward_retry_cb, self);
+      self->retry_source = jmp_portforward_add_timeout (self, 100, jmp_portforward_retry_cb);
       return G_SOURCE_REMOVE;
     }
   return G_SOURCE_CONTINUE;
@@ -491,8 +506,30 @@ jmp_portforward_watch_listener (JmpPortforward *self)
 
   self->listen_source = g_socket_create_source (self->listener, G_IO_IN, NULL);
   g_source_set_callback (self->listen_source, func, self, NULL);
-  g_source_attach (self->listen_source, g_main_context_get_thread_default ());
+  g_source_attach (self->listen_source, self->context);
   g_source_unref (self->listen_source);
+}
+
+/* Every source of a new forward, on its context. */
+static void
+jmp_portforward_attach (JmpPortforward *self)
+{
+  jmp_portforward_watch_listener (self);
+  if (self->kind == JMP_PORTFORWARD_UDP)
+    self->udp_sweep_source = jmp_portforward_add_timeout (self, JMP_UDP_IDLE_SECONDS / 4 * 1000,
+                                                          jmp_portforward_udp_sweep_cb);
+}
+
+static void
+jmp_portforward_detach (JmpPortforward *self)
+{
+  g_clear_pointer (&self->listen_source, g_source_destroy);
+  if (self->retry_source != NULL)
+    g_source_destroy (self->retry_source);
+  g_clear_pointer (&self->retry_source, g_source_unref);
+  if (self->udp_sweep_source != NULL)
+    g_source_destroy (self->udp_sweep_source);
+  g_clear_pointer (&self->udp_sweep_source, g_source_unref);
 }
 
 static JmpPortforward *
@@ -502,6 +539,7 @@ jmp_portforward_new (JmpNetworkProxy *network, JmpPortforwardKind kind)
 
   self->network = g_object_ref (network);
   self->kind = kind;
+  self->context = g_main_context_ref_thread_default ();
   return self;
 }
 
@@ -592,7 +630,7 @@ jmp_portforward_new_tcp (JmpNetworkProxy *network,
   if (!jmp_portforward_bind_inet (self, local_host, local_port, G_SOCKET_TYPE_STREAM, error))
     return NULL;
   g_socket_set_blocking (self->listener, FALSE);
-  jmp_portforward_watch_listener (self);
+  jmp_portforward_attach (self);
   return g_steal_pointer (&self);
 }
 
@@ -624,9 +662,7 @@ jmp_portforward_new_udp (JmpNetworkProxy *network,
   g_socket_set_blocking (self->listener, FALSE);
   self->udp_peers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                            (GDestroyNotify) jmp_udp_peer_free);
-  self->udp_sweep_id = g_timeout_add_seconds (JMP_UDP_IDLE_SECONDS / 4,
-                                              jmp_portforward_udp_sweep_cb, self);
-  jmp_portforward_watch_listener (self);
+  jmp_portforward_attach (self);
   return g_steal_pointer (&self);
 }
 
@@ -692,7 +728,7 @@ jmp_portforward_new_unix (JmpNetworkProxy *network, const gchar *path, GError **
     }
   self->local_address = g_object_ref (address);
   g_socket_set_blocking (self->listener, FALSE);
-  jmp_portforward_watch_listener (self);
+  jmp_portforward_attach (self);
   return g_steal_pointer (&self);
 }
 
@@ -825,24 +861,13 @@ jmp_portforward_get_n_failed (JmpPortforward *self)
   return self->n_failed;
 }
 
-/**
- * jmp_portforward_close:
- * @self: a #JmpPortforward
- *
- * Stops listening, ends every forwarded connection and removes a Unix
- * socket file it made. Closing twice does nothing.
- */
-void
-jmp_portforward_close (JmpPortforward *self)
+static void
+jmp_portforward_close_here (JmpPortforward *self)
 {
-  g_return_if_fail (JMP_IS_PORTFORWARD (self));
-
   g_cancellable_cancel (self->cancellable);
   self->n_active -= self->waiting.length;
   g_queue_clear_full (&self->waiting, (GDestroyNotify) jmp_pending_stream_free);
-  g_clear_pointer (&self->listen_source, g_source_destroy);
-  g_clear_handle_id (&self->retry_id, g_source_remove);
-  g_clear_handle_id (&self->udp_sweep_id, g_source_remove);
+  jmp_portforward_detach (self);
   if (self->listener != NULL)
     {
       g_socket_close (self->listener, NULL);
@@ -871,6 +896,107 @@ jmp_portforward_close (JmpPortforward *self)
     }
 }
 
+static gboolean
+jmp_portforward_close_in_thread_cb (gpointer user_data)
+{
+  JmpPortforward *self = user_data;
+
+  jmp_portforward_close_here (self);
+  g_main_loop_quit (self->thread_loop);
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * jmp_portforward_close:
+ * @self: a #JmpPortforward
+ *
+ * Stops listening, ends every forwarded connection and removes a Unix
+ * socket file it made. Closing twice does nothing.
+ */
+void
+jmp_portforward_close (JmpPortforward *self)
+{
+  g_return_if_fail (JMP_IS_PORTFORWARD (self));
+
+  if (self->thread == NULL)
+    {
+      jmp_portforward_close_here (self);
+      return;
+    }
+  if (g_thread_self () == self->thread)
+    {
+      /* from a handler of its own: the thread ends when this returns */
+      jmp_portforward_close_here (self);
+      g_main_loop_quit (self->thread_loop);
+      return;
+    }
+  g_main_context_invoke (self->context, jmp_portforward_close_in_thread_cb, self);
+  g_thread_join (g_steal_pointer (&self->thread));
+}
+
+static gpointer
+jmp_portforward_thread (gpointer user_data)
+{
+  JmpPortforward *self = user_data;
+
+  g_main_context_push_thread_default (self->context);
+  jmp_portforward_attach (self);
+  g_main_loop_run (self->thread_loop);
+  g_main_context_pop_thread_default (self->context);
+  return NULL;
+}
+
+/**
+ * jmp_portforward_start_thread:
+ * @self: a #JmpPortforward, just made
+ * @error: return location for a #GError
+ *
+ * Serves the forward from a thread of its own, with its own main context,
+ * so that a program that runs no main loop (a plain Python script) is
+ * served all the same. Call it right after making the forward, before
+ * the caller's main context runs; it serves until jmp_portforward_close()
+ * or the last reference goes. #JmpPortforward::connection-failed is then
+ * emitted in that thread, and the counters read from other threads are
+ * snapshots.
+ *
+ * Without it, a forward is served by the thread-default main context of
+ * the thread that made it, while that context runs.
+ *
+ * Returns: %TRUE if the thread runs; %FALSE with @error set if the forward
+ *   already serves from a thread, was closed, or has served connections
+ */
+gboolean
+jmp_portforward_start_thread (JmpPortforward  *self,
+                              GError         **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  g_return_val_if_fail (JMP_IS_PORTFORWARD (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (self->thread != NULL || self->listener == NULL || self->n_accepted > 0 ||
+      g_hash_table_size (self->relays) > 0)
+    {
+      g_set_error_literal (error, JMP_ERROR, JMP_ERROR_FAILED,
+                           _("a forward can move to a thread of its own only before it serves"));
+      return FALSE;
+    }
+
+  /* its sources move from the caller's context to the thread's */
+  jmp_portforward_detach (self);
+  g_main_context_unref (self->context);
+  self->context = g_main_context_new ();
+  self->thread_loop = g_main_loop_new (self->context, FALSE);
+  self->thread = g_thread_try_new ("jmp-portforward", jmp_portforward_thread, self, &local_error);
+  if (self->thread == NULL)
+    {
+      g_set_error (error, JMP_ERROR, JMP_ERROR_UNAVAILABLE,
+                   _("cannot start a thread for the forward: %s"), local_error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static void
 jmp_portforward_dispose (GObject *object)
 {
@@ -888,6 +1014,8 @@ jmp_portforward_finalize (GObject *object)
 
   g_clear_object (&self->local_address);
   g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->thread_loop, g_main_loop_unref);
+  g_clear_pointer (&self->context, g_main_context_unref);
   g_hash_table_unref (self->relays);
   g_clear_pointer (&self->udp_peers, g_hash_table_unref);
   G_OBJECT_CLASS (jmp_portforward_parent_class)->finalize (object);

@@ -52,6 +52,8 @@ const gchar    *jmp_portforward_get_path         (JmpPortforward   *self);
 guint           jmp_portforward_get_n_active     (JmpPortforward   *self);
 guint64         jmp_portforward_get_n_accepted   (JmpPortforward   *self);
 guint64         jmp_portforward_get_n_failed     (JmpPortforward   *self);
+gboolean        jmp_portforward_start_thread     (JmpPortforward   *self,
+                                                  GError          **error);
 void            jmp_portforward_close            (JmpPortforward   *self);
 
 G_END_DECLS

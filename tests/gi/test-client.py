@@ -13,6 +13,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import textwrap
 import threading
 import unittest
 
@@ -376,6 +377,40 @@ class PortforwardTest(unittest.TestCase):
         cls.client = None
         assert cls.host.stop() == 0
         cls.closed.close()
+
+    def test_forward_in_plain_script(self):
+        # a script that never runs a main loop: start_thread() serves it
+        script = textwrap.dedent('''\
+            import socket, sys
+            import gi
+            gi.require_version("Jumpstarter", "1.0")
+            from gi.repository import Jumpstarter
+            client = Jumpstarter.Client.new_for_address_sync(sys.argv[1], None)
+            echo = client.get_driver("echo").get_network()
+            forward = Jumpstarter.Portforward.new_tcp(echo, "127.0.0.1", 0)
+            forward.start_thread()
+            data = bytes(range(256)) * 4096
+            for _ in range(3):
+                with socket.create_connection(("127.0.0.1", forward.get_port()), 30) as s:
+                    s.sendall(data)
+                    s.shutdown(socket.SHUT_WR)
+                    received = bytearray()
+                    while chunk := s.recv(65536):
+                        received += chunk
+                assert bytes(received) == data
+            try:
+                forward.start_thread()
+                raise AssertionError("started twice")
+            except gi.repository.GLib.Error as e:
+                assert "before it serves" in e.message, e.message
+            forward.close()
+            print("served", forward.get_n_accepted())
+        ''')
+        out = subprocess.run(['/usr/bin/python3', '-c', script, self.host.address],
+                             capture_output=True, text=True, timeout=TIMEOUT_SECONDS,
+                             preexec_fn=None)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertEqual(out.stdout, 'served 3\n')
 
     def test_address(self):
         tcp = self.client.get_driver('tcp').get_network()
