@@ -1,0 +1,150 @@
+/*
+ * Copyright the jumpstarter-glib authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include "jmp-config-watch.h"
+
+/*
+ * Tells when the config file was edited. It watches the file's directory,
+ * not the file: editors and g_file_set_contents() write a new file and
+ * rename it over the old one, which a watch on the old file (its inode)
+ * would never see again. One ::changed follows a burst of events once the
+ * directory has been quiet for a moment, so a save that writes, renames
+ * and touches reloads once, with the file complete.
+ */
+
+#define JMP_CONFIG_WATCH_QUIET_MS 200
+
+struct _JmpConfigWatch
+{
+  GObject       parent_instance;
+  GFileMonitor *monitor;
+  gchar        *basename;
+  guint         timeout_id;
+};
+
+G_DEFINE_FINAL_TYPE (JmpConfigWatch, jmp_config_watch, G_TYPE_OBJECT)
+
+enum {
+  SIGNAL_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static gboolean
+jmp_config_watch_quiet_cb (gpointer user_data)
+{
+  JmpConfigWatch *self = user_data;
+
+  self->timeout_id = 0;
+  g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+jmp_config_watch_is_ours (JmpConfigWatch *self, GFile *file)
+{
+  g_autofree gchar *basename = file != NULL ? g_file_get_basename (file) : NULL;
+
+  return g_strcmp0 (basename, self->basename) == 0;
+}
+
+static void
+jmp_config_watch_event_cb (GFileMonitor      *monitor,
+                           GFile             *file,
+                           GFile             *other_file,
+                           GFileMonitorEvent  event,
+                           gpointer           user_data)
+{
+  JmpConfigWatch *self = user_data;
+
+  switch (event)
+    {
+    case G_FILE_MONITOR_EVENT_CHANGED:
+    case G_FILE_MONITOR_EVENT_CHANGES_DONE_HINT:
+    case G_FILE_MONITOR_EVENT_CREATED:
+    case G_FILE_MONITOR_EVENT_DELETED:
+    case G_FILE_MONITOR_EVENT_MOVED_IN:
+    case G_FILE_MONITOR_EVENT_MOVED_OUT:
+    case G_FILE_MONITOR_EVENT_RENAMED:
+      break;
+    default:
+      return;
+    }
+  /* a rename names the config as the other file when it lands on it */
+  if (!jmp_config_watch_is_ours (self, file) && !jmp_config_watch_is_ours (self, other_file))
+    return;
+
+  g_debug ("config file event %d", event);
+  g_clear_handle_id (&self->timeout_id, g_source_remove);
+  self->timeout_id = g_timeout_add (JMP_CONFIG_WATCH_QUIET_MS, jmp_config_watch_quiet_cb, self);
+}
+
+static void
+jmp_config_watch_dispose (GObject *object)
+{
+  JmpConfigWatch *self = JMP_CONFIG_WATCH (object);
+
+  g_clear_handle_id (&self->timeout_id, g_source_remove);
+  if (self->monitor != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->monitor, self);
+      g_file_monitor_cancel (self->monitor);
+      g_clear_object (&self->monitor);
+    }
+  G_OBJECT_CLASS (jmp_config_watch_parent_class)->dispose (object);
+}
+
+static void
+jmp_config_watch_finalize (GObject *object)
+{
+  JmpConfigWatch *self = JMP_CONFIG_WATCH (object);
+
+  g_free (self->basename);
+  G_OBJECT_CLASS (jmp_config_watch_parent_class)->finalize (object);
+}
+
+static void
+jmp_config_watch_class_init (JmpConfigWatchClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = jmp_config_watch_dispose;
+  object_class->finalize = jmp_config_watch_finalize;
+
+  signals[SIGNAL_CHANGED] =
+    g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+jmp_config_watch_init (JmpConfigWatch *self)
+{
+}
+
+/**
+ * jmp_config_watch_new:
+ * @path: the config file
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full): a watch emitting ::changed after edits of
+ *   @path, or %NULL if its directory cannot be watched
+ */
+JmpConfigWatch *
+jmp_config_watch_new (const gchar  *path,
+                      GError      **error)
+{
+  g_autoptr(JmpConfigWatch) self = g_object_new (JMP_TYPE_CONFIG_WATCH, NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFile) dir = g_file_get_parent (file);
+
+  self->basename = g_file_get_basename (file);
+  self->monitor = g_file_monitor_directory (dir, G_FILE_MONITOR_WATCH_MOVES, NULL, error);
+  if (self->monitor == NULL)
+    return NULL;
+  g_signal_connect (self->monitor, "changed", G_CALLBACK (jmp_config_watch_event_cb), self);
+  return g_steal_pointer (&self);
+}
