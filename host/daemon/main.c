@@ -260,6 +260,9 @@ main (int argc, char *argv[])
   /* streams are sockets written with MSG_NOSIGNAL; a closed stdout must
    * not kill the host either */
   signal (SIGPIPE, SIG_IGN);
+  /* stdout carries --print-address's line, which scripts read: every
+   * message, --verbose's included, goes to stderr */
+  g_log_writer_default_set_use_stderr (TRUE);
 
   context = g_option_context_new (NULL);
   g_option_context_set_summary (context,
