@@ -136,7 +136,12 @@ jmp_host_probe_finish (JmpHostProbe *probe, GError *error)
       jmp_host_probe_free (probe);
     }
   else
-    g_ptr_array_add (list->found, probe);
+    {
+      /* the listing keeps it; it no longer keeps the listing */
+      g_clear_object (&probe->task);
+      g_clear_object (&probe->connection);
+      g_ptr_array_add (list->found, probe);
+    }
   jmp_host_list_done_one (task);
 }
 
