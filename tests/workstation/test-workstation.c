@@ -449,6 +449,26 @@ test_activation (Fixture *fixture, gconstpointer data)
     g_usleep (50 * G_USEC_PER_SEC / 1000);
 }
 
+/* Inside `jmp shell`, jmp means the shell's host, whatever exporter was
+ * picked outside. */
+static void
+test_shell_ignores_exporter (Fixture *fixture, gconstpointer data)
+{
+  g_autofree gchar *config = write_exporter (fixture, "bench-5", 2);
+  const gchar *env[] = { "JUMPSTARTER_EXPORTER", "bench-1",
+                         "JUMPSTARTER_HOST_PROGRAM", g_getenv ("JMP_TEST_HOST"), NULL };
+  g_autoptr(Run) run = NULL;
+  g_autofree gchar *drivers = NULL;
+
+  g_test_dbus_up (fixture->bus);
+  g_free (write_exporter (fixture, "bench-1", 1));
+  start_host (fixture, 0, "--exporter", "bench-1", NULL);
+  run = run_jmp (env, "shell", "--exporter", "bench-5", "--", g_getenv ("JMP_TEST_CLI"), "list",
+                 NULL);
+  drivers = listed_drivers (run);
+  g_assert_cmpstr (drivers, ==, "echo1 echo2");
+}
+
 /* ---- live config --------------------------------------------------------- */
 
 /* Reads the host's stderr until a line has @fragment; returns how many
@@ -617,6 +637,7 @@ main (int argc, char **argv)
   ADD ("same-exporter-twice", test_same_exporter_twice, NULL);
   ADD ("default-or-demo", test_default_or_demo, NULL);
   ADD ("activation", test_activation, services);
+  ADD ("shell-ignores-exporter", test_shell_ignores_exporter, NULL);
   ADD ("live-edit", test_live_edit, NULL);
   ADD ("live-edit-error", test_live_edit_error, NULL);
 #undef ADD
