@@ -4,6 +4,9 @@
  */
 #include "config.h"
 
+#include <limits.h>
+#include <stdlib.h>
+
 #include "jmp-config-watch.h"
 
 /*
@@ -12,7 +15,8 @@
  * rename it over the old one, which a watch on the old file (its inode)
  * would never see again. One ::changed follows a burst of events once the
  * directory has been quiet for a moment, so a save that writes, renames
- * and touches reloads once, with the file complete.
+ * and touches reloads once, with the file complete. A config that is a
+ * symlink (into a git checkout, say) is watched where it points too.
  */
 
 #define JMP_CONFIG_WATCH_QUIET_MS 200
@@ -20,8 +24,8 @@
 struct _JmpConfigWatch
 {
   GObject       parent_instance;
-  GFileMonitor *monitor;
-  gchar        *basename;
+  GPtrArray    *monitors;   /* GFileMonitor, one per directory */
+  GPtrArray    *basenames;  /* the file's name in each */
   guint         timeout_id;
 };
 
@@ -45,11 +49,11 @@ jmp_config_watch_quiet_cb (gpointer user_data)
 }
 
 static gboolean
-jmp_config_watch_is_ours (JmpConfigWatch *self, GFile *file)
+jmp_config_watch_is_ours (const gchar *wanted, GFile *file)
 {
   g_autofree gchar *basename = file != NULL ? g_file_get_basename (file) : NULL;
 
-  return g_strcmp0 (basename, self->basename) == 0;
+  return g_strcmp0 (basename, wanted) == 0;
 }
 
 static void
@@ -60,6 +64,11 @@ jmp_config_watch_event_cb (GFileMonitor      *monitor,
                            gpointer           user_data)
 {
   JmpConfigWatch *self = user_data;
+  const gchar *wanted = NULL;
+  guint i;
+
+  if (g_ptr_array_find (self->monitors, monitor, &i))
+    wanted = g_ptr_array_index (self->basenames, i);
 
   switch (event)
     {
@@ -75,7 +84,7 @@ jmp_config_watch_event_cb (GFileMonitor      *monitor,
       return;
     }
   /* a rename names the config as the other file when it lands on it */
-  if (!jmp_config_watch_is_ours (self, file) && !jmp_config_watch_is_ours (self, other_file))
+  if (!jmp_config_watch_is_ours (wanted, file) && !jmp_config_watch_is_ours (wanted, other_file))
     return;
 
   g_debug ("config file event %d", event);
@@ -89,12 +98,14 @@ jmp_config_watch_dispose (GObject *object)
   JmpConfigWatch *self = JMP_CONFIG_WATCH (object);
 
   g_clear_handle_id (&self->timeout_id, g_source_remove);
-  if (self->monitor != NULL)
+  for (guint i = 0; i < self->monitors->len; i++)
     {
-      g_signal_handlers_disconnect_by_data (self->monitor, self);
-      g_file_monitor_cancel (self->monitor);
-      g_clear_object (&self->monitor);
+      GFileMonitor *monitor = g_ptr_array_index (self->monitors, i);
+
+      g_signal_handlers_disconnect_by_data (monitor, self);
+      g_file_monitor_cancel (monitor);
     }
+  g_ptr_array_set_size (self->monitors, 0);
   G_OBJECT_CLASS (jmp_config_watch_parent_class)->dispose (object);
 }
 
@@ -103,7 +114,8 @@ jmp_config_watch_finalize (GObject *object)
 {
   JmpConfigWatch *self = JMP_CONFIG_WATCH (object);
 
-  g_free (self->basename);
+  g_ptr_array_unref (self->monitors);
+  g_ptr_array_unref (self->basenames);
   G_OBJECT_CLASS (jmp_config_watch_parent_class)->finalize (object);
 }
 
@@ -123,6 +135,24 @@ jmp_config_watch_class_init (JmpConfigWatchClass *klass)
 static void
 jmp_config_watch_init (JmpConfigWatch *self)
 {
+  self->monitors = g_ptr_array_new_with_free_func (g_object_unref);
+  self->basenames = g_ptr_array_new_with_free_func (g_free);
+}
+
+static gboolean
+jmp_config_watch_add (JmpConfigWatch *self, const gchar *path, GError **error)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFile) dir = g_file_get_parent (file);
+  GFileMonitor *monitor;
+
+  monitor = g_file_monitor_directory (dir, G_FILE_MONITOR_WATCH_MOVES, NULL, error);
+  if (monitor == NULL)
+    return FALSE;
+  g_signal_connect (monitor, "changed", G_CALLBACK (jmp_config_watch_event_cb), self);
+  g_ptr_array_add (self->monitors, monitor);
+  g_ptr_array_add (self->basenames, g_file_get_basename (file));
+  return TRUE;
 }
 
 /**
@@ -138,13 +168,14 @@ jmp_config_watch_new (const gchar  *path,
                       GError      **error)
 {
   g_autoptr(JmpConfigWatch) self = g_object_new (JMP_TYPE_CONFIG_WATCH, NULL);
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  g_autoptr(GFile) dir = g_file_get_parent (file);
+  g_autofree gchar *absolute = g_canonicalize_filename (path, NULL);
+  char real[PATH_MAX];
 
-  self->basename = g_file_get_basename (file);
-  self->monitor = g_file_monitor_directory (dir, G_FILE_MONITOR_WATCH_MOVES, NULL, error);
-  if (self->monitor == NULL)
+  if (!jmp_config_watch_add (self, absolute, error))
     return NULL;
-  g_signal_connect (self->monitor, "changed", G_CALLBACK (jmp_config_watch_event_cb), self);
+  /* where a symlink points, as it points now */
+  if (realpath (absolute, real) != NULL && g_strcmp0 (real, absolute) != 0 &&
+      !jmp_config_watch_add (self, real, error))
+    return NULL;
   return g_steal_pointer (&self);
 }

@@ -8,6 +8,7 @@
  * their config files.
  */
 #include <signal.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -585,6 +586,25 @@ test_live_edit (Fixture *fixture, gconstpointer data)
   g_assert_true (g_variant_equal (uuid, uuid_after));
 }
 
+/* A config that is a symlink: edits where it points are seen. */
+static void
+test_live_edit_symlink (Fixture *fixture, gconstpointer data)
+{
+  g_autofree gchar *checkout = g_build_filename (fixture->dir, "checkout", NULL);
+  g_autofree gchar *target = NULL;
+  g_autofree gchar *link = g_build_filename (fixture->exporters, "bench-1.yaml", NULL);
+  g_autoptr(GDBusConnection) bus = NULL;
+
+  g_test_dbus_up (fixture->bus);
+  g_assert_cmpint (g_mkdir (checkout, 0700), ==, 0);
+  target = jmp_test_write_file (checkout, "bench.yaml", LIVE_ONE);
+  g_assert_cmpint (symlink (target, link), ==, 0);
+  start_host (fixture, 0, "--exporter", "bench-1", NULL);
+  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  write_in_place (target, LIVE_TWO);
+  wait_for_driver (bus, "two");
+}
+
 /* The broken edit's report names the file, the line and the key. */
 static void
 test_live_edit_error (Fixture *fixture, gconstpointer data)
@@ -640,6 +660,7 @@ main (int argc, char **argv)
   ADD ("shell-ignores-exporter", test_shell_ignores_exporter, NULL);
   ADD ("live-edit", test_live_edit, NULL);
   ADD ("live-edit-error", test_live_edit_error, NULL);
+  ADD ("live-edit-symlink", test_live_edit_symlink, NULL);
 #undef ADD
 
   status = g_test_run ();
