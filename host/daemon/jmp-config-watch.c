@@ -8,15 +8,18 @@
 #include <stdlib.h>
 
 #include "jmp-config-watch.h"
+#include "jmp-host.h"
 
 /*
- * Tells when the config file was edited. It watches the file's directory,
+ * Reloads the host when its config file was edited, as SIGHUP does. It watches the file's directory,
  * not the file: editors and g_file_set_contents() write a new file and
  * rename it over the old one, which a watch on the old file (its inode)
  * would never see again. One ::changed follows a burst of events once the
  * directory has been quiet for a moment, so a save that writes, renames
  * and touches reloads once, with the file complete. A config that is a
  * symlink (into a git checkout, say) is watched where it points too.
+ * A broken edit is logged once: the same error after the next save is
+ * not news.
  */
 
 #define JMP_CONFIG_WATCH_QUIET_MS 200
@@ -24,6 +27,8 @@
 struct _JmpConfigWatch
 {
   GObject       parent_instance;
+  JmpHost      *host;
+  gchar        *error;      /* the last failed reload's, or NULL */
   GPtrArray    *monitors;   /* GFileMonitor, one per directory */
   GPtrArray    *basenames;  /* the file's name in each */
   guint         timeout_id;
@@ -31,12 +36,27 @@ struct _JmpConfigWatch
 
 G_DEFINE_FINAL_TYPE (JmpConfigWatch, jmp_config_watch, G_TYPE_OBJECT)
 
-enum {
-  SIGNAL_CHANGED,
-  N_SIGNALS
-};
+static void
+jmp_config_watch_reloaded_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(JmpConfigWatch) self = user_data;
+  g_autoptr(GError) error = NULL;
 
-static guint signals[N_SIGNALS];
+  if (jmp_host_reload_finish (JMP_HOST (source), res, &error))
+    {
+      g_info ("config reloaded after an edit");
+      g_clear_pointer (&self->error, g_free);
+      return;
+    }
+  if (g_strcmp0 (self->error, error->message) == 0)
+    {
+      g_debug ("the config is still broken as before");
+      return;
+    }
+  g_warning ("the edited config is broken, the running tree stays: %s", error->message);
+  g_free (self->error);
+  self->error = g_strdup (error->message);
+}
 
 static gboolean
 jmp_config_watch_quiet_cb (gpointer user_data)
@@ -44,7 +64,7 @@ jmp_config_watch_quiet_cb (gpointer user_data)
   JmpConfigWatch *self = user_data;
 
   self->timeout_id = 0;
-  g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+  jmp_host_reload_async (self->host, NULL, jmp_config_watch_reloaded_cb, g_object_ref (self));
   return G_SOURCE_REMOVE;
 }
 
@@ -116,6 +136,8 @@ jmp_config_watch_finalize (GObject *object)
 
   g_ptr_array_unref (self->monitors);
   g_ptr_array_unref (self->basenames);
+  g_clear_object (&self->host);
+  g_free (self->error);
   G_OBJECT_CLASS (jmp_config_watch_parent_class)->finalize (object);
 }
 
@@ -126,10 +148,6 @@ jmp_config_watch_class_init (JmpConfigWatchClass *klass)
 
   object_class->dispose = jmp_config_watch_dispose;
   object_class->finalize = jmp_config_watch_finalize;
-
-  signals[SIGNAL_CHANGED] =
-    g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -157,19 +175,23 @@ jmp_config_watch_add (JmpConfigWatch *self, const gchar *path, GError **error)
 
 /**
  * jmp_config_watch_new:
- * @path: the config file
+ * @host: the host to reload
+ * @path: its config file
  * @error: return location for a #GError
  *
- * Returns: (transfer full): a watch emitting ::changed after edits of
+ * Returns: (transfer full): a watch reloading @host after edits of
  *   @path, or %NULL if its directory cannot be watched
  */
 JmpConfigWatch *
-jmp_config_watch_new (const gchar  *path,
+jmp_config_watch_new (JmpHost      *host,
+                      const gchar  *path,
                       GError      **error)
 {
   g_autoptr(JmpConfigWatch) self = g_object_new (JMP_TYPE_CONFIG_WATCH, NULL);
   g_autofree gchar *absolute = g_canonicalize_filename (path, NULL);
   char real[PATH_MAX];
+
+  self->host = g_object_ref (host);
 
   if (!jmp_config_watch_add (self, absolute, error))
     return NULL;

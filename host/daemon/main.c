@@ -28,7 +28,6 @@ typedef struct {
   JmpBusNames   *bus_names;
   JmpPeerServer *peer_server;
   JmpConfigWatch *watch;
-  gchar         *watch_error;  /* the last failed reload after an edit */
   gboolean       print_address;
   gint           exit_status;
 } JmpDaemon;
@@ -138,42 +137,12 @@ jmp_daemon_reload_cb (gpointer user_data)
 }
 
 static void
-jmp_daemon_watch_reloaded_cb (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  JmpDaemon *daemon = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (jmp_host_reload_finish (JMP_HOST (source), res, &error))
-    {
-      g_info ("config reloaded after an edit");
-      g_clear_pointer (&daemon->watch_error, g_free);
-      return;
-    }
-  /* an editor saving twice, or a touch, must not repeat it */
-  if (g_strcmp0 (daemon->watch_error, error->message) == 0)
-    {
-      g_debug ("the config is still broken as before");
-      return;
-    }
-  g_warning ("the edited config is broken, the running tree stays: %s", error->message);
-  g_free (daemon->watch_error);
-  daemon->watch_error = g_strdup (error->message);
-}
-
-static void
-jmp_daemon_config_changed_cb (JmpConfigWatch *watch, gpointer user_data)
-{
-  JmpDaemon *daemon = user_data;
-
-  jmp_host_reload_async (daemon->host, NULL, jmp_daemon_watch_reloaded_cb, daemon);
-}
-
-static void
 jmp_daemon_names_acquired_cb (JmpBusNames *names, gpointer user_data)
 {
   JmpDaemon *daemon = user_data;
+  GDBusConnection *connection = jmp_export_get_connection (daemon->bus_export);
 
-  jmp_daemon_ready (daemon, g_dbus_connection_get_unique_name (jmp_export_get_connection (daemon->bus_export)));
+  jmp_daemon_ready (daemon, g_dbus_connection_get_unique_name (connection));
 }
 
 static void
@@ -348,12 +317,9 @@ main (int argc, char *argv[])
     {
       g_autoptr(GError) watch_error = NULL;
 
-      daemon.watch = jmp_config_watch_new (config_path, &watch_error);
+      daemon.watch = jmp_config_watch_new (daemon.host, config_path, &watch_error);
       if (daemon.watch == NULL)
         g_message ("edits of %s need a reload: %s", config_path, watch_error->message);
-      else
-        g_signal_connect (daemon.watch, "changed",
-                          G_CALLBACK (jmp_daemon_config_changed_cb), &daemon);
     }
 
   if (!(opt_listen != NULL ? jmp_daemon_serve_peers (&daemon, &error)
@@ -376,7 +342,6 @@ main (int argc, char *argv[])
   if (daemon.peer_server != NULL)
     jmp_peer_server_stop (daemon.peer_server);
   g_clear_object (&daemon.watch);
-  g_free (daemon.watch_error);
   g_clear_object (&daemon.peer_server);
   g_clear_object (&daemon.bus_names);
   g_clear_object (&daemon.bus_export);
