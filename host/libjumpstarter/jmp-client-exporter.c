@@ -202,6 +202,21 @@ jmp_client_exporter_start (GTask *task, JmpHostInfo *host)
                                 NULL);
 }
 
+/* The name the host picked would own on the bus: asking whether it runs
+ * spares the listing, and so every other host, in the usual case. */
+static gchar *
+jmp_client_direct_name (const gchar *exporter, GError **error)
+{
+  return exporter != NULL ? jmp_exporter_bus_name (exporter, error)
+                          : g_strdup (JMP_HOST_BUS_NAME);
+}
+
+static GVariant *
+jmp_client_name_has_owner_call (const gchar *name)
+{
+  return g_variant_new ("(s)", name);
+}
+
 static void
 jmp_client_exporter_list_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -227,6 +242,58 @@ jmp_client_exporter_list_cb (GObject *source, GAsyncResult *result, gpointer use
   jmp_client_exporter_start (task, host);
 }
 
+static void
+jmp_client_exporter_owner_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GVariant) reply = NULL;
+  GBusType bus_type = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (task), "bus-type"));
+  const gchar *name = g_object_get_data (G_OBJECT (task), "direct-name");
+  gboolean has_owner = FALSE;
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, NULL);
+  if (reply != NULL)
+    g_variant_get (reply, "(b)", &has_owner);
+  if (has_owner)
+    {
+      g_autoptr(JmpHostInfo) host = jmp_host_info_new (NULL, name, NULL, FALSE, -1);
+      jmp_client_exporter_start (task, host);
+      return;
+    }
+  jmp_host_list_async (bus_type, FALSE, g_task_get_cancellable (task),
+                       jmp_client_exporter_list_cb, g_object_ref (task));
+}
+
+static void
+jmp_client_exporter_bus_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GDBusConnection) bus = g_bus_get_finish (result, NULL);
+  GBusType bus_type = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (task), "bus-type"));
+  GError *error = NULL;
+  gchar *name;
+
+  name = jmp_client_direct_name (g_task_get_task_data (task), &error);
+  if (name == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_object_set_data_full (G_OBJECT (task), "direct-name", name, g_free);
+  /* no bus: the listing says why, or finds $JUMPSTARTER_HOST's host */
+  if (bus == NULL)
+    {
+      jmp_host_list_async (bus_type, FALSE, g_task_get_cancellable (task),
+                           jmp_client_exporter_list_cb, g_object_ref (task));
+      return;
+    }
+  g_dbus_connection_call (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                          "org.freedesktop.DBus", "NameHasOwner",
+                          jmp_client_name_has_owner_call (name), G_VARIANT_TYPE ("(b)"),
+                          G_DBUS_CALL_FLAGS_NONE, -1, g_task_get_cancellable (task),
+                          jmp_client_exporter_owner_cb, g_object_ref (task));
+}
+
 /**
  * jmp_client_new_for_exporter:
  * @bus_type: %G_BUS_TYPE_SESSION or %G_BUS_TYPE_SYSTEM
@@ -235,7 +302,8 @@ jmp_client_exporter_list_cb (GObject *source, GAsyncResult *result, gpointer use
  * @callback: (scope async): called when the client is ready
  * @user_data: data for @callback
  *
- * Connects to the host serving @exporter: among the hosts
+ * Connects to the host serving @exporter: the one owning its bus name
+ * (jmp_exporter_bus_name()) if it runs, else, among the hosts
  * jmp_client_list_hosts() finds, the one whose exporter has that name.
  * With @exporter %NULL: the host of `$JUMPSTARTER_HOST` when it is set
  * (and @bus_type is not the system bus), else the default exporter's host
@@ -264,8 +332,8 @@ jmp_client_new_for_exporter (GBusType             bus_type,
       jmp_client_exporter_start (task, NULL);
       return;
     }
-  jmp_host_list_async (bus_type, FALSE, cancellable, jmp_client_exporter_list_cb,
-                       g_steal_pointer (&task));
+  g_bus_get (bus_type == G_BUS_TYPE_SYSTEM ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION,
+             cancellable, jmp_client_exporter_bus_cb, g_steal_pointer (&task));
 }
 
 /**
@@ -317,6 +385,30 @@ jmp_client_new_for_exporter_sync (GBusType       bus_type,
   if (!jmp_client_env_wins (bus_type, exporter))
     {
       GError *local_error = NULL;
+      g_autofree gchar *name = jmp_client_direct_name (exporter, error);
+      g_autoptr(GDBusConnection) bus = NULL;
+      g_autoptr(GVariant) reply = NULL;
+      gboolean has_owner = FALSE;
+
+      if (name == NULL)
+        return NULL;
+      bus = g_bus_get_sync (bus_type == G_BUS_TYPE_SYSTEM ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION,
+                            cancellable, NULL);
+      if (bus != NULL)
+        reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                             "org.freedesktop.DBus", "NameHasOwner",
+                                             jmp_client_name_has_owner_call (name),
+                                             G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE, -1,
+                                             cancellable, NULL);
+      if (reply != NULL)
+        g_variant_get (reply, "(b)", &has_owner);
+      if (has_owner)
+        {
+          g_autoptr(JmpHostInfo) direct = jmp_host_info_new (NULL, name, NULL, FALSE, -1);
+          GInitable *client = jmp_client_new_for_host_sync (direct, bus_type, cancellable, error);
+
+          return client != NULL ? JMP_CLIENT (client) : NULL;
+        }
 
       hosts = jmp_host_list_sync (bus_type, FALSE, cancellable, error);
       if (hosts == NULL)
