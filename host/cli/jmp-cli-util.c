@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 
 #include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
 
 #include "jmp-cli.h"
 
@@ -105,12 +106,15 @@ jmp_cli_parse (GOptionContext   *context,
   return TRUE;
 }
 
+/* The exporter picked by --exporter or $JUMPSTARTER_EXPORTER, else the
+ * library's choice: $JUMPSTARTER_HOST, the default host, the only one. */
 JmpClient *
 jmp_cli_connect (const JmpCliOptions  *options,
                  GError              **error)
 {
   g_autoptr(GError) local_error = NULL;
-  JmpClient *client = jmp_client_new_sync (options->bus_type, NULL, &local_error);
+  JmpClient *client = jmp_client_new_for_exporter_sync (options->bus_type, options->exporter,
+                                                        NULL, &local_error);
 
   if (client != NULL)
     return client;
@@ -129,6 +133,35 @@ jmp_cli_connect (const JmpCliOptions  *options,
   return NULL;
 }
 
+/* The first line of a description fits a table cell. */
+gchar *
+jmp_cli_first_line (const gchar *text)
+{
+  const gchar *end = text != NULL ? strchr (text, '\n') : NULL;
+
+  if (text == NULL)
+    return g_strdup ("");
+  return end != NULL ? g_strndup (text, end - text) : g_strdup (text);
+}
+
+/* Columns padded to @widths, no trailing blanks. */
+void
+jmp_cli_print_row (const gchar * const *cells, const glong *widths, guint n_cells)
+{
+  g_autoptr(GString) line = g_string_new (NULL);
+
+  for (guint c = 0; c < n_cells; c++)
+    {
+      g_string_append (line, cells[c]);
+      if (c + 1 < n_cells)
+        for (glong i = g_utf8_strlen (cells[c], -1); i < widths[c] + 2; i++)
+          g_string_append_c (line, ' ');
+    }
+  while (line->len > 0 && line->str[line->len - 1] == ' ')
+    g_string_truncate (line, line->len - 1);
+  g_print ("%s\n", line->str);
+}
+
 /* A shell's convention: the exit status, or 128 + the signal that ended it. */
 gint
 jmp_cli_status_from_wait (gint wait_status)
@@ -138,4 +171,18 @@ jmp_cli_status_from_wait (gint wait_status)
   if (WIFSIGNALED (wait_status))
     return 128 + WTERMSIG (wait_status);
   return JMP_CLI_EXIT_FAILURE;
+}
+
+/* What @builder built, pretty, on stdout. */
+void
+jmp_cli_print_json (JsonBuilder *builder)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = json_builder_get_root (builder);
+  g_autofree gchar *text = NULL;
+
+  json_generator_set_root (generator, root);
+  json_generator_set_pretty (generator, TRUE);
+  text = json_generator_to_data (generator, NULL);
+  g_print ("%s\n", text);
 }

@@ -6,6 +6,7 @@
  */
 #pragma once
 
+#include <json-glib/json-glib.h>
 #include <jumpstarter/jumpstarter.h>
 
 G_BEGIN_DECLS
@@ -19,8 +20,12 @@ enum {
 
 /* The global options, given before the command. */
 typedef struct {
-  GBusType bus_type;
+  GBusType     bus_type;
+  const gchar *exporter;  /* --exporter or $JUMPSTARTER_EXPORTER, or NULL */
 } JmpCliOptions;
+
+/* The environment variable naming the exporter whose host jmp uses. */
+#define JMP_EXPORTER_ENV "JUMPSTARTER_EXPORTER"
 
 /* jmp-cli-util.c */
 void        jmp_cli_error          (const gchar          *format,
@@ -38,6 +43,11 @@ GOptionContext *jmp_cli_option_context_new (const gchar  *command,
 JmpClient  *jmp_cli_connect        (const JmpCliOptions  *options,
                                     GError              **error);
 gint        jmp_cli_status_from_wait (gint                wait_status);
+gchar      *jmp_cli_first_line     (const gchar          *text);
+void        jmp_cli_print_json     (JsonBuilder          *builder);
+void        jmp_cli_print_row      (const gchar * const  *cells,
+                                    const glong          *widths,
+                                    guint                 n_cells);
 
 /* jmp-main.c: the soft RLIMIT_NOFILE jmp started with; a child that is not
  * jmp gets it back (its select() may not cope with fds above 1023). */
@@ -64,6 +74,9 @@ gint        jmp_cmd_list           (const JmpCliOptions  *options,
                                     gint                  argc,
                                     gchar               **argv);
 gint        jmp_cmd_inspect        (const JmpCliOptions  *options,
+                                    gint                  argc,
+                                    gchar               **argv);
+gint        jmp_cmd_exporters      (const JmpCliOptions  *options,
                                     gint                  argc,
                                     gchar               **argv);
 gint        jmp_cmd_shell          (const JmpCliOptions  *options,

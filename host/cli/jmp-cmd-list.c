@@ -33,33 +33,6 @@ jmp_cmd_list_format_labels (GHashTable *labels)
   return g_string_free (text, FALSE);
 }
 
-/* The first line of a description fits a table cell. */
-static gchar *
-jmp_cmd_list_first_line (const gchar *text)
-{
-  const gchar *end = strchr (text, '\n');
-
-  return end != NULL ? g_strndup (text, end - text) : g_strdup (text);
-}
-
-/* Columns padded to @widths, no trailing blanks. */
-static void
-jmp_cmd_list_print_row (const gchar * const *cells, const glong *widths, guint n_cells)
-{
-  g_autoptr(GString) line = g_string_new (NULL);
-
-  for (guint c = 0; c < n_cells; c++)
-    {
-      g_string_append (line, cells[c]);
-      if (c + 1 < n_cells)
-        for (glong i = g_utf8_strlen (cells[c], -1); i < widths[c] + 2; i++)
-          g_string_append_c (line, ' ');
-    }
-  while (line->len > 0 && line->str[line->len - 1] == ' ')
-    g_string_truncate (line, line->len - 1);
-  g_print ("%s\n", line->str);
-}
-
 static void
 jmp_cmd_list_print_table (GList *drivers)
 {
@@ -78,16 +51,16 @@ jmp_cmd_list_print_table (GList *drivers)
 
       row[0] = g_strdup (jmp_driver_proxy_get_path (driver));
       row[1] = g_strdup (jmp_driver_proxy_get_type_name (driver));
-      row[2] = jmp_cmd_list_first_line (jmp_driver_proxy_get_description (driver));
+      row[2] = jmp_cli_first_line (jmp_driver_proxy_get_description (driver));
       row[3] = jmp_cmd_list_format_labels (jmp_driver_proxy_get_labels (driver));
       for (guint c = 0; c < N_COLUMNS; c++)
         widths[c] = MAX (widths[c], g_utf8_strlen (row[c], -1));
       g_ptr_array_add (rows, row);
     }
 
-  jmp_cmd_list_print_row (headers, widths, N_COLUMNS);
+  jmp_cli_print_row (headers, widths, N_COLUMNS);
   for (guint r = 0; r < rows->len; r++)
-    jmp_cmd_list_print_row (g_ptr_array_index (rows, r), widths, N_COLUMNS);
+    jmp_cli_print_row (g_ptr_array_index (rows, r), widths, N_COLUMNS);
 }
 
 static void
@@ -109,9 +82,6 @@ static void
 jmp_cmd_list_print_json (JmpClient *client, GList *drivers)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
-  g_autofree gchar *text = NULL;
   const gchar *exporter = jmp_client_get_exporter_name (client);
 
   json_builder_begin_object (builder);
@@ -145,12 +115,7 @@ jmp_cmd_list_print_json (JmpClient *client, GList *drivers)
     }
   json_builder_end_array (builder);
   json_builder_end_object (builder);
-
-  root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  json_generator_set_pretty (generator, TRUE);
-  text = json_generator_to_data (generator, NULL);
-  g_print ("%s\n", text);
+  jmp_cli_print_json (builder);
 }
 
 gint

@@ -195,6 +195,8 @@ jmp_shell_run_command (JmpShell *shell)
                                 shell->cancellable, on_host_output_spliced, NULL);
 
   g_subprocess_launcher_setenv (launcher, JMP_HOST_ENV, shell->address, TRUE);
+  /* inside, jmp means this host, not the exporter picked outside */
+  g_subprocess_launcher_unsetenv (launcher, JMP_EXPORTER_ENV);
   if (exporter != NULL && *exporter != '\0')
     g_subprocess_launcher_setenv (launcher, "JMP_EXPORTER", exporter, TRUE);
   g_subprocess_launcher_set_child_setup (launcher, jmp_shell_command_child_setup, NULL, NULL);

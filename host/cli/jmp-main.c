@@ -21,6 +21,7 @@ typedef struct {
 
 static const JmpCommand commands[] = {
   { "list",    jmp_cmd_list },
+  { "exporters", jmp_cmd_exporters },
   { "inspect", jmp_cmd_inspect },
   { "shell",   jmp_cmd_shell },
 };
@@ -61,6 +62,8 @@ jmp_main_description (void)
 
   g_string_append_c (text, '\n');
   g_string_append_printf (text, "  %-22s %s\n", "list", _("List the drivers of the host"));
+  g_string_append_printf (text, "  %-22s %s\n", "exporters",
+                          _("List the hosts running, one per exporter"));
   g_string_append_printf (text, "  %-22s %s\n", _("inspect [TYPE]"),
                           _("List plugins and driver types, or describe one type"));
   g_string_append_printf (text, "  %-22s %s\n", _("shell --config FILE"),
@@ -71,9 +74,11 @@ jmp_main_description (void)
                           _("List the commands of a driver"));
   g_string_append_c (text, '\n');
   g_string_append_printf (text,
-                          _("jmp talks to the host at $%s when it is set (inside “jmp shell”), "
-                            "else to dev.jumpstarter.Host1 on the session bus."),
-                          JMP_HOST_ENV);
+                          _("jmp talks to the host of the exporter named by --exporter or $%s; "
+                            "without one, to the host at $%s when it is set (inside “jmp shell”), "
+                            "else to the default exporter's host on the session bus, "
+                            "else to the only host running."),
+                          JMP_EXPORTER_ENV, JMP_HOST_ENV);
   return g_string_free (text, FALSE);
 }
 
@@ -82,6 +87,7 @@ main (int argc, char **argv)
 {
   JmpCliOptions options = { .bus_type = G_BUS_TYPE_SESSION };
   gboolean system_bus = FALSE;
+  g_autofree gchar *exporter = NULL;
   gboolean version = FALSE;
   gboolean verbose = FALSE;
   g_autoptr(GOptionContext) context = NULL;
@@ -90,6 +96,8 @@ main (int argc, char **argv)
   const GOptionEntry entries[] = {
     { "system", 0, 0, G_OPTION_ARG_NONE, &system_bus,
       N_("Use the host on the system bus"), NULL },
+    { "exporter", 'e', 0, G_OPTION_ARG_STRING, &exporter,
+      N_("Use the host of the exporter NAME (default: $JUMPSTARTER_EXPORTER)"), N_("NAME") },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
       N_("Show debug messages, e.g. each forwarded connection"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version,
@@ -132,6 +140,10 @@ main (int argc, char **argv)
 
   if (system_bus)
     options.bus_type = G_BUS_TYPE_SYSTEM;
+  options.exporter = exporter;
+  if (options.exporter == NULL && g_getenv (JMP_EXPORTER_ENV) != NULL &&
+      *g_getenv (JMP_EXPORTER_ENV) != '\0')
+    options.exporter = g_getenv (JMP_EXPORTER_ENV);
 
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
     {

@@ -116,6 +116,7 @@ jmp_export_sync_host (JmpExport *self)
   JmpConfig *config = jmp_host_get_config (self->host);
 
   jmp_dbus_host1_set_version (self->host_iface, PACKAGE_VERSION);
+  jmp_dbus_host1_set_alias (self->host_iface, jmp_host_get_alias (self->host) ?: "");
   if (config == NULL)
     return;
   jmp_dbus_host1_set_exporter_name (self->host_iface, jmp_config_get_name (config) ?: "");

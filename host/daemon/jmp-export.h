@@ -9,7 +9,6 @@
 
 G_BEGIN_DECLS
 
-#define JMP_HOST_BUS_NAME "dev.jumpstarter.Host1"
 #define JMP_HOST_OBJECT_PATH "/dev/jumpstarter/Host1"
 #define JMP_HOST_DRIVER_PATH JMP_HOST_OBJECT_PATH "/driver"
 

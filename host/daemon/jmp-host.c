@@ -21,8 +21,11 @@ struct _JmpHost
   GObject      parent_instance;
   JmpRegistry *registry;
   gchar       *config_path;  /* NULL: the built-in demo config */
+  gchar       *alias;        /* the exporter's name, NULL for --config */
   JmpConfig   *config;
   JmpDriver   *root;
+  GPtrArray   *reloading;    /* GTasks the running read will answer */
+  GPtrArray   *reload_next;  /* GTasks asked for since it started */
 };
 
 G_DEFINE_FINAL_TYPE (JmpHost, jmp_host, G_TYPE_OBJECT)
@@ -104,21 +107,44 @@ jmp_host_read_thread (GTask        *task,
     g_task_return_pointer (task, config, g_object_unref);
 }
 
+static void jmp_host_reload_start (JmpHost *self);
+
 static void
 jmp_host_read_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   JmpHost *self = JMP_HOST (source);
-  g_autoptr(GTask) task = user_data;
+  g_autoptr(GPtrArray) answered = g_steal_pointer (&self->reloading);
   g_autoptr(JmpConfig) config = NULL;
-  GError *error = NULL;
+  g_autoptr(GError) error = NULL;
 
   config = g_task_propagate_pointer (G_TASK (res), &error);
-  if (config == NULL || !jmp_host_apply (self, config, &error))
+  if (config != NULL)
+    jmp_host_apply (self, config, &error);
+  for (guint i = 0; i < answered->len; i++)
     {
-      g_task_return_error (task, error);
-      return;
+      GTask *task = g_ptr_array_index (answered, i);
+
+      if (error != NULL)
+        g_task_return_error (task, g_error_copy (error));
+      else
+        g_task_return_boolean (task, TRUE);
     }
-  g_task_return_boolean (task, TRUE);
+  if (self->reload_next->len > 0)
+    jmp_host_reload_start (self);
+}
+
+/* One read at a time, applied in the order asked: a read that started
+ * before the file's last change never lands after one that started after
+ * it. Those who ask meanwhile share the next read. */
+static void
+jmp_host_reload_start (JmpHost *self)
+{
+  g_autoptr(GTask) read = g_task_new (self, NULL, jmp_host_read_cb, NULL);
+
+  self->reloading = g_steal_pointer (&self->reload_next);
+  self->reload_next = g_ptr_array_new_with_free_func (g_object_unref);
+  g_task_set_task_data (read, g_strdup (self->config_path), g_free);
+  g_task_run_in_thread (read, jmp_host_read_thread);
 }
 
 /**
@@ -139,11 +165,11 @@ jmp_host_reload_async (JmpHost             *self,
                        gpointer             user_data)
 {
   GTask *task = g_task_new (self, cancellable, callback, user_data);
-  g_autoptr(GTask) read = g_task_new (self, cancellable, jmp_host_read_cb, task);
 
   g_task_set_source_tag (task, jmp_host_reload_async);
-  g_task_set_task_data (read, g_strdup (self->config_path), g_free);
-  g_task_run_in_thread (read, jmp_host_read_thread);
+  g_ptr_array_add (self->reload_next, task);
+  if (self->reloading == NULL)
+    jmp_host_reload_start (self);
 }
 
 gboolean
@@ -175,6 +201,33 @@ jmp_host_get_registry (JmpHost *self)
   return self->registry;
 }
 
+/**
+ * jmp_host_set_alias:
+ * @self: a #JmpHost
+ * @alias: (nullable): the exporter's name the host was started as
+ *
+ * Names the exporter the host serves (`--exporter NAME`, or `default`),
+ * which clients find it by; %NULL for a config given by its path.
+ */
+void
+jmp_host_set_alias (JmpHost *self, const gchar *alias)
+{
+  g_free (self->alias);
+  self->alias = g_strdup (alias);
+}
+
+const gchar *
+jmp_host_get_alias (JmpHost *self)
+{
+  return self->alias;
+}
+
+const gchar *
+jmp_host_get_config_path (JmpHost *self)
+{
+  return self->config_path;
+}
+
 JmpConfig *
 jmp_host_get_config (JmpHost *self)
 {
@@ -202,6 +255,9 @@ jmp_host_finalize (GObject *object)
   g_clear_object (&self->config);
   g_clear_object (&self->registry);
   g_free (self->config_path);
+  g_free (self->alias);
+  g_clear_pointer (&self->reloading, g_ptr_array_unref);
+  g_ptr_array_unref (self->reload_next);
   G_OBJECT_CLASS (jmp_host_parent_class)->finalize (object);
 }
 
@@ -225,6 +281,7 @@ jmp_host_class_init (JmpHostClass *klass)
 static void
 jmp_host_init (JmpHost *self)
 {
+  self->reload_next = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
 JmpHost *

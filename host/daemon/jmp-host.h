@@ -24,6 +24,10 @@ gboolean     jmp_host_reload_finish (JmpHost            *self,
                                     GError             **error);
 void         jmp_host_shutdown     (JmpHost             *self);
 
+void         jmp_host_set_alias    (JmpHost             *self,
+                                    const gchar         *alias);
+const gchar *jmp_host_get_alias    (JmpHost             *self);
+const gchar *jmp_host_get_config_path (JmpHost          *self);
 JmpRegistry *jmp_host_get_registry (JmpHost             *self);
 JmpConfig   *jmp_host_get_config   (JmpHost             *self);
 JmpDriver   *jmp_host_get_root     (JmpHost             *self);

@@ -16,8 +16,11 @@
 
 #include "jmp-authority.h"
 #include "jmp-call-limit.h"
+#include "jmp-bus-names.h"
+#include "jmp-config-watch.h"
 #include "jmp-export.h"
 #include "jmp-host.h"
+#include "jmp-host-source.h"
 #include "jmp-peer-server.h"
 
 typedef struct {
@@ -25,13 +28,16 @@ typedef struct {
   JmpHost       *host;
   JmpAuthority  *authority;  /* the system bus's rule, NULL elsewhere */
   JmpExport     *bus_export;
+  JmpBusNames   *bus_names;
   JmpPeerServer *peer_server;
+  JmpConfigWatch *watch;
   gboolean       print_address;
   gint           exit_status;
 } JmpDaemon;
 
 static gchar **opt_plugin_dirs = NULL;
 static gchar *opt_config = NULL;
+static gchar *opt_exporter = NULL;
 static gchar *opt_listen = NULL;
 static gboolean opt_system = FALSE;
 static gboolean opt_allow_root = FALSE;
@@ -56,7 +62,11 @@ jmp_daemon_inspect_cb (const gchar *option_name,
 
 static const GOptionEntry jmp_daemon_options[] = {
   { "config", 'c', 0, G_OPTION_ARG_FILENAME, &opt_config,
-    N_("Exporter config to serve (YAML or JSON; default: the built-in demo)"), N_("FILE") },
+    N_("Exporter config to serve (YAML or JSON)"), N_("FILE") },
+  { "exporter", 'e', 0, G_OPTION_ARG_STRING, &opt_exporter,
+    N_("Serve the exporter NAME from ~/.config/jumpstarter/exporters or "
+       "/etc/jumpstarter/exporters (default: “default” if there is one, else a demo)"),
+    N_("NAME") },
   { "system", 0, 0, G_OPTION_ARG_NONE, &opt_system,
     N_("Serve on the system bus instead of the session bus"), NULL },
   { "allow-group", 0, 0, G_OPTION_ARG_STRING, &opt_allow_group,
@@ -130,23 +140,17 @@ jmp_daemon_reload_cb (gpointer user_data)
 }
 
 static void
-jmp_daemon_name_acquired_cb (GDBusConnection *connection,
-                             const gchar     *name,
-                             gpointer         user_data)
+jmp_daemon_names_acquired_cb (JmpBusNames *names, gpointer user_data)
 {
-  jmp_daemon_ready (user_data, g_dbus_connection_get_unique_name (connection));
+  JmpDaemon *daemon = user_data;
+  GDBusConnection *connection = jmp_export_get_connection (daemon->bus_export);
+
+  jmp_daemon_ready (daemon, g_dbus_connection_get_unique_name (connection));
 }
 
 static void
-jmp_daemon_name_lost_cb (GDBusConnection *connection,
-                         const gchar     *name,
-                         gpointer         user_data)
+jmp_daemon_names_lost_cb (JmpBusNames *names, const gchar *message, gpointer user_data)
 {
-  g_autofree gchar *message = NULL;
-
-  message = connection == NULL ?
-    g_strdup (_("lost the connection to the bus")) :
-    g_strdup_printf (_("cannot own %s: another host runs on this bus"), name);
   jmp_daemon_fail (user_data, message);
 }
 
@@ -168,6 +172,7 @@ static gboolean
 jmp_daemon_serve_bus (JmpDaemon *daemon, GError **error)
 {
   g_autoptr(GDBusConnection) connection = NULL;
+  const gchar *alias;
 
   connection = g_bus_get_sync (opt_system ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION,
                                NULL, error);
@@ -178,11 +183,14 @@ jmp_daemon_serve_bus (JmpDaemon *daemon, GError **error)
   daemon->bus_export = jmp_export_new (daemon->host, connection, daemon->authority, error);
   if (daemon->bus_export == NULL)
     return FALSE;
-  g_bus_own_name_on_connection (connection, JMP_HOST_BUS_NAME,
-                                G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE,
-                                jmp_daemon_name_acquired_cb,
-                                jmp_daemon_name_lost_cb,
-                                daemon, NULL);
+  alias = jmp_host_get_alias (daemon->host);
+  daemon->bus_names = jmp_bus_names_new (connection, alias,
+                                         g_strcmp0 (alias, JMP_DEFAULT_EXPORTER) == 0, error);
+  if (daemon->bus_names == NULL)
+    return FALSE;
+  g_signal_connect (daemon->bus_names, "acquired",
+                    G_CALLBACK (jmp_daemon_names_acquired_cb), daemon);
+  g_signal_connect (daemon->bus_names, "lost", G_CALLBACK (jmp_daemon_names_lost_cb), daemon);
   return TRUE;
 }
 
@@ -228,6 +236,8 @@ main (int argc, char *argv[])
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(JmpRegistry) registry = NULL;
+  g_autofree gchar *config_path = NULL;
+  g_autofree gchar *alias = NULL;
   JmpDaemon daemon = { NULL, };
 
   setlocale (LC_ALL, "");
@@ -238,6 +248,9 @@ main (int argc, char *argv[])
    * not kill the host either */
   signal (SIGPIPE, SIG_IGN);
   jmp_daemon_raise_fd_limit ();
+  /* stdout carries --print-address's line, which scripts read: every
+   * message, --verbose's included, goes to stderr */
+  g_log_writer_default_set_use_stderr (TRUE);
 
   context = g_option_context_new (NULL);
   g_option_context_set_summary (context,
@@ -263,6 +276,11 @@ main (int argc, char *argv[])
   if (opt_listen != NULL && opt_system)
     {
       g_printerr ("jumpstarter-host: %s\n", _("--listen and --system exclude each other"));
+      return 2;
+    }
+  if (opt_config != NULL && opt_exporter != NULL)
+    {
+      g_printerr ("jumpstarter-host: %s\n", _("--config and --exporter exclude each other"));
       return 2;
     }
   if (!opt_system && (opt_allow_root || opt_allow_group != NULL))
@@ -291,9 +309,17 @@ main (int argc, char *argv[])
         }
     }
 
+  if (!jmp_host_source_resolve (opt_config, opt_exporter, &config_path, &alias, &error))
+    {
+      g_printerr ("jumpstarter-host: %s\n", error->message);
+      g_clear_object (&daemon.authority);
+      return EXIT_FAILURE;
+    }
+
   daemon.loop = g_main_loop_new (NULL, FALSE);
   daemon.print_address = opt_print_address;
-  daemon.host = jmp_host_new (registry, opt_config);
+  daemon.host = jmp_host_new (registry, config_path);
+  jmp_host_set_alias (daemon.host, alias);
   if (!jmp_host_load (daemon.host, &error))
     {
       g_printerr ("jumpstarter-host: %s\n", error->message);
@@ -306,12 +332,22 @@ main (int argc, char *argv[])
   g_unix_signal_add (SIGTERM, jmp_daemon_quit_cb, &daemon);
   g_unix_signal_add (SIGINT, jmp_daemon_quit_cb, &daemon);
   g_unix_signal_add (SIGHUP, jmp_daemon_reload_cb, &daemon);
+  if (config_path != NULL)
+    {
+      g_autoptr(GError) watch_error = NULL;
+
+      daemon.watch = jmp_config_watch_new (daemon.host, config_path, &watch_error);
+      if (daemon.watch == NULL)
+        g_message ("edits of %s need a reload: %s", config_path, watch_error->message);
+    }
 
   if (!(opt_listen != NULL ? jmp_daemon_serve_peers (&daemon, &error)
                            : jmp_daemon_serve_bus (&daemon, &error)))
     {
       g_printerr ("jumpstarter-host: %s\n", error->message);
+      g_clear_object (&daemon.watch);
       g_clear_object (&daemon.peer_server);
+      g_clear_object (&daemon.bus_names);
       g_clear_object (&daemon.bus_export);
       jmp_host_shutdown (daemon.host);
       g_clear_object (&daemon.host);
@@ -324,7 +360,9 @@ main (int argc, char *argv[])
 
   if (daemon.peer_server != NULL)
     jmp_peer_server_stop (daemon.peer_server);
+  g_clear_object (&daemon.watch);
   g_clear_object (&daemon.peer_server);
+  g_clear_object (&daemon.bus_names);
   g_clear_object (&daemon.bus_export);
   jmp_host_shutdown (daemon.host);
   g_clear_object (&daemon.host);

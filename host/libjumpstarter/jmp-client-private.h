@@ -9,10 +9,10 @@
 #include "jmp-network-proxy.h"
 #include "jmp-video-proxy.h"
 #include "jmp-dbus-generated.h"
+#include "jmp-exporter-names.h"
 
 G_BEGIN_DECLS
 
-#define JMP_HOST_BUS_NAME           "dev.jumpstarter.Host1"
 #define JMP_HOST_OBJECT_PATH        "/dev/jumpstarter/Host1"
 #define JMP_DRIVER_OBJECT_PATH      JMP_HOST_OBJECT_PATH "/driver"
 #define JMP_DRIVER_INTERFACE        "dev.jumpstarter.Driver1"

@@ -9,6 +9,8 @@
 #include "jmp-client.h"
 #include "jmp-client-private.h"
 #include "jmp-error.h"
+#include "jmp-exporter-names.h"
+#include "jmp-host-list-private.h"
 #include "jmp-plugin-info.h"
 
 /**
@@ -32,6 +34,7 @@ struct _JmpClient
 
   GBusType            bus_type;
   gchar              *address;          /* peer-to-peer address, or NULL */
+  gchar              *bus_name;         /* on a bus: the host's name */
   gboolean            address_from_env;
   gboolean            initialized;
 
@@ -48,6 +51,7 @@ enum {
   PROP_0,
   PROP_BUS_TYPE,
   PROP_ADDRESS,
+  PROP_BUS_NAME,
   PROP_CONNECTION,
   N_PROPS
 };
@@ -158,30 +162,36 @@ jmp_client_bus_display_name (GBusType bus_type)
   return bus_type == G_BUS_TYPE_SYSTEM ? _("the system bus") : _("the session bus");
 }
 
-/* Decides where to connect: an explicit address, $JUMPSTARTER_HOST, or a bus. */
+gchar *
+jmp_client_env_address (void)
+{
+  const gchar *env = g_getenv (JMP_HOST_ENV);
+  g_autofree gchar *escaped = NULL;
+
+  if (env == NULL || *env == '\0')
+    return NULL;
+  /* Jumpstarter sets a plain socket path; accept that as well as a full
+   * D-Bus address. */
+  if (g_dbus_is_address (env))
+    return g_strdup (env);
+  escaped = g_dbus_address_escape_value (env);
+  return g_strdup_printf ("unix:path=%s", escaped);
+}
+
+/* Decides where to connect: an explicit address, a host's name on a bus,
+ * $JUMPSTARTER_HOST, or the default host on a bus. */
 static gboolean
 jmp_client_resolve_target (JmpClient *self, GError **error)
 {
-  const gchar *env;
-
   if (self->address != NULL)
     return TRUE;
 
-  if (self->bus_type == G_BUS_TYPE_SYSTEM)
+  if (self->bus_type == G_BUS_TYPE_SYSTEM || self->bus_name != NULL)
     return TRUE;
 
-  env = g_getenv (JMP_HOST_ENV);
-  if (env != NULL && *env != '\0')
+  self->address = jmp_client_env_address ();
+  if (self->address != NULL)
     {
-      /* Jumpstarter sets a plain socket path; accept that as well as a
-       * full D-Bus address. */
-      if (g_dbus_is_address (env))
-        self->address = g_strdup (env);
-      else
-        {
-          g_autofree gchar *escaped = g_dbus_address_escape_value (env);
-          self->address = g_strdup_printf ("unix:path=%s", escaped);
-        }
       self->address_from_env = TRUE;
       return TRUE;
     }
@@ -380,7 +390,9 @@ jmp_client_populate (JmpClient *self)
 static const gchar *
 jmp_client_manager_name (JmpClient *self)
 {
-  return self->address != NULL ? NULL : JMP_HOST_BUS_NAME;
+  if (self->address != NULL)
+    return NULL;
+  return self->bus_name != NULL ? self->bus_name : JMP_HOST_BUS_NAME;
 }
 
 /* ---- GInitable ----------------------------------------------------------- */
@@ -594,6 +606,9 @@ jmp_client_get_property (GObject    *object,
     case PROP_ADDRESS:
       g_value_set_string (value, self->address);
       break;
+    case PROP_BUS_NAME:
+      g_value_set_string (value, self->bus_name);
+      break;
     case PROP_CONNECTION:
       g_value_set_object (value, self->connection);
       break;
@@ -618,6 +633,10 @@ jmp_client_set_property (GObject      *object,
     case PROP_ADDRESS:
       g_free (self->address);
       self->address = g_value_dup_string (value);
+      break;
+    case PROP_BUS_NAME:
+      g_free (self->bus_name);
+      self->bus_name = g_value_dup_string (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -646,6 +665,7 @@ jmp_client_finalize (GObject *object)
   g_clear_pointer (&self->labels, g_hash_table_unref);
   g_clear_pointer (&self->labels_value, g_variant_unref);
   g_free (self->address);
+  g_free (self->bus_name);
 
   G_OBJECT_CLASS (jmp_client_parent_class)->finalize (object);
 }
@@ -684,6 +704,19 @@ jmp_client_class_init (JmpClientClass *klass)
    */
   props[PROP_ADDRESS] =
     g_param_spec_string ("address", NULL, NULL,
+                         NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * JmpClient:bus-name:
+   *
+   * The well-known name of the host on the bus, e.g.
+   * `dev.jumpstarter.Host1.bench-7` (see jmp_exporter_bus_name()), or
+   * %NULL for the default host, `dev.jumpstarter.Host1`. A name given
+   * here wins over `$JUMPSTARTER_HOST`.
+   */
+  props[PROP_BUS_NAME] =
+    g_param_spec_string ("bus-name", NULL, NULL,
                          NULL,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 

@@ -11,6 +11,7 @@
 #include <gio/gio.h>
 
 #include "jmp-driver-proxy.h"
+#include "jmp-host-info.h"
 
 G_BEGIN_DECLS
 
@@ -41,6 +42,26 @@ void            jmp_client_new_for_address   (const gchar          *address,
 JmpClient      *jmp_client_new_for_address_finish (GAsyncResult    *result,
                                               GError              **error);
 JmpClient      *jmp_client_new_for_address_sync   (const gchar     *address,
+                                              GCancellable         *cancellable,
+                                              GError              **error);
+void            jmp_client_new_for_exporter  (GBusType              bus_type,
+                                              const gchar          *exporter,
+                                              GCancellable         *cancellable,
+                                              GAsyncReadyCallback   callback,
+                                              gpointer              user_data);
+JmpClient      *jmp_client_new_for_exporter_finish (GAsyncResult   *result,
+                                              GError              **error);
+JmpClient      *jmp_client_new_for_exporter_sync   (GBusType        bus_type,
+                                              const gchar          *exporter,
+                                              GCancellable         *cancellable,
+                                              GError              **error);
+void            jmp_client_list_hosts        (GBusType              bus_type,
+                                              GCancellable         *cancellable,
+                                              GAsyncReadyCallback   callback,
+                                              gpointer              user_data);
+GPtrArray      *jmp_client_list_hosts_finish (GAsyncResult         *result,
+                                              GError              **error);
+GPtrArray      *jmp_client_list_hosts_sync   (GBusType              bus_type,
                                               GCancellable         *cancellable,
                                               GError              **error);
 

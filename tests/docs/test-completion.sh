@@ -85,11 +85,15 @@ export JUMPSTARTER_HOST
 JUMPSTARTER_HOST=$(head -n1 "$dir/address")
 
 echo "# with a host"
-expect "jmp " list inspect shell ssh syslog echo bus cam rack rack.power
+expect "jmp " exporters list inspect shell ssh syslog echo bus cam rack rack.power
 expect "jmp s" shell ssh syslog
 expect "jmp r" rack rack.power
-expect "jmp --" --help --system --verbose --version
-expect "jmp -v " list inspect shell ssh syslog echo bus cam rack rack.power
+expect "jmp --" --exporter --help --system --verbose --version
+expect "jmp -v " exporters list inspect shell ssh syslog echo bus cam rack rack.power
+expect "jmp --exporter " bench-9 completion
+expect "jmp --exporter completion " exporters list inspect shell ssh syslog echo bus cam rack rack.power
+expect "jmp --exporter nosuch s" shell
+expect "jmp exporters --" --help --json
 expect "jmp ssh " connect address forward-tcp forward-unix
 expect "jmp ssh -" --help
 expect "jmp syslog forward-" forward-tcp forward-udp forward-unix
@@ -112,7 +116,7 @@ expect "jmp nosuchdriver " ""
 
 echo "# no host at all: the local words, and not a word on stderr"
 JUMPSTARTER_HOST=unix:path=$dir/none.sock
-expect "jmp " list inspect shell
+expect "jmp " exporters list inspect shell
 expect "jmp ssh " ""
 expect "jmp inspect Udp" UdpNetwork
 
@@ -127,7 +131,7 @@ hang_pid=$!
 for _ in $(seq 100); do [[ -S $dir/hang.sock ]] && break; sleep 0.1; done
 JUMPSTARTER_HOST=unix:path=$dir/hang.sock
 JMP_COMPLETION_TIMEOUT=1
-expect "jmp " list inspect shell
+expect "jmp " exporters list inspect shell
 expect "jmp ssh " ""
 
 [[ $failures -eq 0 ]] || { echo "$failures failed"; exit 1; }
