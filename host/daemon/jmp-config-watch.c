@@ -53,7 +53,7 @@ jmp_config_watch_reloaded_cb (GObject *source, GAsyncResult *res, gpointer user_
       g_debug ("the config is still broken as before");
       return;
     }
-  g_warning ("the edited config is broken, the running tree stays: %s", error->message);
+  g_message ("the edited config is broken, the running tree stays: %s", error->message);
   g_free (self->error);
   self->error = g_strdup (error->message);
 }

@@ -118,7 +118,7 @@ class Workstation(unittest.TestCase):
                                                             None, done),
             Jumpstarter.Client.new_for_exporter_finish)
         self.assertEqual(client.get_exporter_name(), 'bench-1')
-        stream = client.get_driver('echo1').get_network().connect_sync(None)
+        stream = client.get_driver('echo1').get_network().open_sync(None)
         stream.get_output_stream().write_all(b'hi', None)
         stream.get_socket().shutdown(False, True)
         self.assertEqual(stream.get_input_stream().read_bytes(2, None).get_data(), b'hi')
