@@ -789,6 +789,8 @@ jmp_driver_methods_from_variant (GVariant *value)
  * jmp_driver_method_get_name:
  * @self: a #JmpDriverMethod
  *
+ * Gets the name clients call the method by.
+ *
  * Returns: the name clients use, e.g. "cycle"
  */
 const gchar *
@@ -801,6 +803,8 @@ jmp_driver_method_get_name (JmpDriverMethod *self)
 /**
  * jmp_driver_method_get_member:
  * @self: a #JmpDriverMethod
+ *
+ * Gets the method's name on D-Bus.
  *
  * Returns: the D-Bus method name, e.g. "Cycle"
  */
@@ -815,6 +819,8 @@ jmp_driver_method_get_member (JmpDriverMethod *self)
  * jmp_driver_method_get_interface_name:
  * @self: a #JmpDriverMethod
  *
+ * Gets the D-Bus interface that carries the method.
+ *
  * Returns: the D-Bus interface it is on
  */
 const gchar *
@@ -827,6 +833,8 @@ jmp_driver_method_get_interface_name (JmpDriverMethod *self)
 /**
  * jmp_driver_method_get_in_signature:
  * @self: a #JmpDriverMethod
+ *
+ * Gets the D-Bus type of the method's arguments.
  *
  * Returns: the tuple type of its arguments, e.g. "(d)"
  */
@@ -841,6 +849,8 @@ jmp_driver_method_get_in_signature (JmpDriverMethod *self)
  * jmp_driver_method_get_out_signature:
  * @self: a #JmpDriverMethod
  *
+ * Gets the D-Bus type of the method's results.
+ *
  * Returns: the tuple type of its results, e.g. "(b)"
  */
 const gchar *
@@ -853,6 +863,8 @@ jmp_driver_method_get_out_signature (JmpDriverMethod *self)
 /**
  * jmp_driver_method_get_in_names:
  * @self: a #JmpDriverMethod
+ *
+ * Gets the names of the method's arguments.
  *
  * Returns: (transfer none) (array zero-terminated=1): one name per argument
  */
@@ -867,6 +879,8 @@ jmp_driver_method_get_in_names (JmpDriverMethod *self)
  * jmp_driver_method_get_out_names:
  * @self: a #JmpDriverMethod
  *
+ * Gets the names of the method's results.
+ *
  * Returns: (transfer none) (array zero-terminated=1): one name per result
  */
 const gchar * const *
@@ -880,6 +894,8 @@ jmp_driver_method_get_out_names (JmpDriverMethod *self)
  * jmp_driver_method_get_help:
  * @self: a #JmpDriverMethod
  *
+ * Gets the method's help text.
+ *
  * Returns: its help, "" if it has none
  */
 const gchar *
@@ -892,6 +908,8 @@ jmp_driver_method_get_help (JmpDriverMethod *self)
 /**
  * jmp_driver_method_get_usage:
  * @self: a #JmpDriverMethod
+ *
+ * Formats the method with its arguments, for a usage line.
  *
  * Returns: (transfer full): the method as a command line writes it, e.g.
  *   "cycle DELAY"

@@ -52,6 +52,8 @@ jmp_driver_proxy_get_methods (JmpDriverProxy *self)
  * @self: a #JmpDriverProxy
  * @name: a method's name as declared ("cycle") or its D-Bus member ("Cycle")
  *
+ * Finds one of the methods the driver declared.
+ *
  * Returns: (transfer full) (nullable): the method, or %NULL if the driver
  *   has none of that name
  */
@@ -195,6 +197,8 @@ jmp_driver_proxy_call (JmpDriverProxy      *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes jmp_driver_proxy_call_with_unix_fd_list().
+ *
  * Returns: (transfer full): the results, a tuple of the method's out
  *   signature, or %NULL with @error set
  */
@@ -219,6 +223,8 @@ jmp_driver_proxy_call_with_unix_fd_list_finish (JmpDriverProxy  *self,
  * @self: a #JmpDriverProxy
  * @result: the #GAsyncResult
  * @error: return location for a #GError
+ *
+ * Finishes jmp_driver_proxy_call().
  *
  * Returns: (transfer full): the results, a tuple of the method's out
  *   signature, or %NULL with @error set
