@@ -235,9 +235,8 @@ jmp_mjpeg_reader_part_header (JmpMjpegReader *self, const gchar *line, gsize len
     }
   if (length > self->max_frame)
     return jmp_mjpeg_reader_fail (self, G_IO_ERROR_MESSAGE_TOO_LARGE,
-                                  _("a frame of the MJPEG stream is %" G_GUINT64_FORMAT
-                                    " bytes, over the limit of %" G_GSIZE_FORMAT),
-                                  length, self->max_frame);
+                                  _("a frame of the MJPEG stream is %llu bytes, over the limit of %zu"),
+                                  (unsigned long long) length, self->max_frame);
   self->part_length = (gint64) length;
   return TRUE;
 }
@@ -398,7 +397,7 @@ jmp_mjpeg_reader_parts (JmpMjpegReader *self)
                 if (self->buf->len - self->pos > self->max_frame)
                   return jmp_mjpeg_reader_fail (self, G_IO_ERROR_MESSAGE_TOO_LARGE,
                                                 _("a frame of the MJPEG stream has no end within "
-                                                  "the limit of %" G_GSIZE_FORMAT " bytes"),
+                                                  "the limit of %zu bytes"),
                                                 self->max_frame);
                 return TRUE;
               }
@@ -406,7 +405,7 @@ jmp_mjpeg_reader_parts (JmpMjpegReader *self)
             if (size > self->max_frame)
               return jmp_mjpeg_reader_fail (self, G_IO_ERROR_MESSAGE_TOO_LARGE,
                                             _("a frame of the MJPEG stream has no end within "
-                                              "the limit of %" G_GSIZE_FORMAT " bytes"),
+                                              "the limit of %zu bytes"),
                                             self->max_frame);
             jmp_mjpeg_reader_emit (self, data, size);
             /* the boundary line is read as a line */

@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "jmp-driver.h"
 #include "jmp-driver-field-private.h"
 
@@ -202,7 +204,7 @@ jmp_driver_class_init (JmpDriverClass *klass)
    */
   props[PROP_NAME] =
     g_param_spec_string ("name", "Name",
-                         "Key of the driver in its parent",
+                         _("Key of the driver in its parent"),
                          NULL,
                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                          G_PARAM_EXPLICIT_NOTIFY);
@@ -214,7 +216,7 @@ jmp_driver_class_init (JmpDriverClass *klass)
    */
   props[PROP_UUID] =
     g_param_spec_string ("uuid", "UUID",
-                         "Identity of the driver (random unless set)",
+                         _("Identity of the driver (random unless set)"),
                          NULL,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
                          G_PARAM_STATIC_STRINGS);
@@ -226,7 +228,7 @@ jmp_driver_class_init (JmpDriverClass *klass)
    */
   props[PROP_DESCRIPTION] =
     g_param_spec_string ("description", "Description",
-                         "Help text shown for the driver",
+                         _("Help text shown for the driver"),
                          NULL,
                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                          G_PARAM_EXPLICIT_NOTIFY);
@@ -238,7 +240,7 @@ jmp_driver_class_init (JmpDriverClass *klass)
    */
   props[PROP_LABELS] =
     g_param_spec_boxed ("labels", "Labels",
-                        "Key/value labels of the driver",
+                        _("Key/value labels of the driver"),
                         G_TYPE_HASH_TABLE,
                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
 
@@ -249,7 +251,7 @@ jmp_driver_class_init (JmpDriverClass *klass)
    */
   props[PROP_METHODS_DESCRIPTION] =
     g_param_spec_boxed ("methods-description", "Methods description",
-                        "Help text per client command",
+                        _("Help text per client command"),
                         G_TYPE_HASH_TABLE,
                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 

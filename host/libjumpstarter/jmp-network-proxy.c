@@ -173,9 +173,9 @@ jmp_network_proxy_socket_from_reply (JmpNetworkProxy  *self,
   if (fd_list == NULL && jmp_network_proxy_out_of_fds (&limit))
     {
       g_set_error (error, JMP_ERROR, JMP_ERROR_UNAVAILABLE,
-                   _("this program is out of file descriptors (its limit is %" G_GUINT64_FORMAT
-                     "), so the stream jumpstarter-host opened on %s was lost"),
-                   limit, jmp_network_proxy_get_driver_path (self));
+                   _("this program is out of file descriptors (its limit is %llu), "
+                     "so the stream jumpstarter-host opened on %s was lost"),
+                   (unsigned long long) limit, jmp_network_proxy_get_driver_path (self));
       return NULL;
     }
   if (fd_list == NULL)

@@ -65,6 +65,7 @@ describe_all (JmpRegistry *registry)
     {
       JmpPluginInfo *info = g_ptr_array_index (plugins, i);
       const gchar * const *plugin_types = jmp_plugin_info_get_types (info);
+      const gchar *description;
       g_autofree gchar *filename = NULL;
 
       if (jmp_plugin_info_get_error (info) != NULL)
@@ -76,7 +77,10 @@ describe_all (JmpRegistry *registry)
                               jmp_plugin_info_get_version (info) != NULL ?
                               jmp_plugin_info_get_version (info) : "");
       append_field (out, _("File:"), filename);
-      append_field (out, _("Description:"), jmp_plugin_info_get_description (info));
+      description = jmp_plugin_info_get_description (info);
+      /* our plugins mark theirs with N_(); another plugin's stays as written */
+      append_field (out, _("Description:"),
+                    description != NULL && *description != '\0' ? _(description) : NULL);
       append_field (out, _("License:"), jmp_plugin_info_get_license (info));
       g_string_append_printf (out, "  %s\n", _("Types:"));
       if (plugin_types[0] == NULL)

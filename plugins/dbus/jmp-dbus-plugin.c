@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <jumpstarter/jumpstarter.h>
 
 #include "jmp-dbus-network.h"
@@ -18,5 +19,5 @@ jmp_dbus_plugin_register (JmpRegistry *registry, GError **error)
 }
 
 JMP_PLUGIN_DEFINE ("dbus", PACKAGE_VERSION,
-                   "The exporter's system or session D-Bus bus, as a stream",
+                   N_("The exporter's system or session D-Bus bus, as a stream"),
                    jmp_dbus_plugin_register)

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <jumpstarter/jumpstarter.h>
 
 #include "jmp-echo-network.h"
@@ -41,5 +42,5 @@ jmp_network_plugin_register (JmpRegistry *registry, GError **error)
 }
 
 JMP_PLUGIN_DEFINE ("network", PACKAGE_VERSION,
-                   "Streams to TCP, UDP, Unix and vsock targets, and an echo stream",
+                   N_("Streams to TCP, UDP, Unix and vsock targets, and an echo stream"),
                    jmp_network_plugin_register)

@@ -151,8 +151,8 @@ jmp_http_parse_content_length (const gchar *value,
   if (n > max_body)
     {
       g_set_error (error, JMP_ERROR, JMP_ERROR_FAILED,
-                   _("the reply is %" G_GUINT64_FORMAT " bytes, more than the %" G_GSIZE_FORMAT " accepted"),
-                   n, max_body);
+                   _("the reply is %llu bytes, more than the %zu accepted"),
+                   (unsigned long long) n, max_body);
       return FALSE;
     }
   *length = (gint64) n;

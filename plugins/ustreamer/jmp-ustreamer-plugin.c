@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <jumpstarter/jumpstarter.h>
 
 #include "jmp-http-video.h"
@@ -23,5 +24,5 @@ jmp_ustreamer_plugin_register (JmpRegistry *registry, GError **error)
 }
 
 JMP_PLUGIN_DEFINE ("ustreamer", PACKAGE_VERSION,
-                   "Video from ustreamer (a child process on a private socket) and from HTTP MJPEG sources",
+                   N_("Video from ustreamer (a child process on a private socket) and from HTTP MJPEG sources"),
                    jmp_ustreamer_plugin_register)

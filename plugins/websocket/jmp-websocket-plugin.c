@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <jumpstarter/jumpstarter.h>
 
 #include "jmp-websocket-network.h"
@@ -19,5 +20,5 @@ jmp_websocket_plugin_register (JmpRegistry *registry, GError **error)
 }
 
 JMP_PLUGIN_DEFINE ("websocket", PACKAGE_VERSION,
-                   "A WebSocket endpoint as a byte stream (libsoup)",
+                   N_("A WebSocket endpoint as a byte stream (libsoup)"),
                    jmp_websocket_plugin_register)
