@@ -133,7 +133,7 @@ expect() {
   done
 }
 expect out.de.help "Die Treiber eines Jumpstarter-Exporters verwenden." "Befehle:" \
-  "TREIBER BEFEHL" "Den Host auf dem Systembus verwenden" "auf dem Session-Bus."
+  "TREIBER BEFEHL" "Den Host auf dem Systembus verwenden" "auf dem Session-Bus, sonst"
 expect out.de.inspect "Beschreibung:  Streams zu TCP-, UDP-, Unix- und vsock-Zielen" \
   "Insgesamt: 4 Plugins,"
 expect out.de.inspect-tcp "Konfigurationsschlüssel:" "Port des Ziels (erforderlich)" \
