@@ -12,6 +12,7 @@
 #include <glib/gstdio.h>
 
 #include "jmp-export.h"
+#include "jmp-listen-backlog.h"
 #include "jmp-peer-bus.h"
 #include "jmp-peer-server.h"
 
@@ -194,6 +195,7 @@ jmp_peer_server_new (JmpHost *host, const gchar *address, GError **error)
   g_autoptr(JmpPeerServer) self = g_object_new (JMP_TYPE_PEER_SERVER, NULL);
   g_autofree gchar *guid = g_dbus_generate_guid ();
   g_autofree gchar *socket_path = NULL;
+  g_autoptr(GError) backlog_error = NULL;
   mode_t old_umask;
 
   self->host = g_object_ref (host);
@@ -218,6 +220,9 @@ jmp_peer_server_new (JmpHost *host, const gchar *address, GError **error)
     return NULL;
   /* ours from now on: removed when the server stops */
   self->socket_path = g_steal_pointer (&socket_path);
+  /* a burst of clients queues instead of failing with EAGAIN */
+  if (!jmp_listen_backlog_raise (self->socket_path, &backlog_error))
+    g_warning ("the listen backlog stays small: %s", backlog_error->message);
   g_signal_connect (self->server, "new-connection",
                     G_CALLBACK (jmp_peer_server_new_connection_cb), self);
   g_dbus_server_start (self->server);
