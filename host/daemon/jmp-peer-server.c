@@ -11,13 +11,14 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
-#include "jmp-export.h"
+#include "jmp-export-hub.h"
 #include "jmp-listen-backlog.h"
 #include "jmp-peer-bus.h"
 #include "jmp-peer-server.h"
 
 /*
- * --listen: D-Bus without a bus. Each peer gets an export of its own. The
+ * --listen: D-Bus without a bus. Every peer is served one shared export
+ * (JmpExportHub), so a peer costs the same whatever the tree. The
  * socket is created 0600 and only peers of our own uid pass authentication,
  * since a peer may open streams into the lab.
  */
@@ -26,9 +27,10 @@ struct _JmpPeerServer
 {
   GObject          parent_instance;
   JmpHost         *host;
+  JmpExportHub    *hub;      /* the export every peer shares */
   GDBusServer     *server;
   GDBusAuthObserver *observer;
-  GHashTable      *exports;  /* GDBusConnection → JmpExport */
+  GHashTable      *exports;  /* GDBusConnection → JmpExportView */
   gchar           *socket_path;
   guint            n_served;
 };
@@ -84,9 +86,9 @@ jmp_peer_server_new_connection_cb (GDBusServer     *server,
                                    JmpPeerServer   *self)
 {
   g_autoptr(GError) error = NULL;
-  JmpExport *export;
+  JmpExportView *export;
 
-  export = jmp_export_new (self->host, connection, NULL, &error);
+  export = jmp_export_hub_add_peer (self->hub, connection, &error);
   if (export == NULL ||
       jmp_peer_bus_register (connection, JMP_HOST_BUS_NAME, ++self->n_served, &error) == 0)
     {
@@ -199,6 +201,9 @@ jmp_peer_server_new (JmpHost *host, const gchar *address, GError **error)
   mode_t old_umask;
 
   self->host = g_object_ref (host);
+  self->hub = jmp_export_hub_new (host, error);
+  if (self->hub == NULL)
+    return NULL;
   socket_path = jmp_peer_server_parse_path (address, error);
   if (socket_path == NULL)
     return NULL;
@@ -277,6 +282,7 @@ jmp_peer_server_dispose (GObject *object)
   jmp_peer_server_stop (self);
   g_clear_object (&self->server);
   g_clear_object (&self->observer);
+  g_clear_object (&self->hub);
   g_clear_object (&self->host);
   G_OBJECT_CLASS (jmp_peer_server_parent_class)->dispose (object);
 }
