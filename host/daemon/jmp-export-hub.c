@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "jmp-export-hub.h"
+#include "jmp-export-view.h"
 #include "jmp-peer-bus.h"
 
 /*
@@ -25,11 +26,8 @@
  * is copied by a filter in GDBus's worker thread to every peer; it still
  * goes out on the hub, so that a flush of the hub (before the reply to
  * Reload()) completes once the copies are queued. What a peer calls reaches
- * the same skeletons through a few registrations on its own connection:
- * Host1 and the ObjectManager at the host's path, and one subtree per path
- * that has driver objects below it (the drivers' path, and each Composite),
- * whose dispatch looks the object up when a call arrives. Nothing per
- * driver is built or registered for a peer.
+ * the same skeletons through a few registrations on its own connection
+ * (JmpExportView). Nothing per driver is built or registered for a peer.
  */
 
 struct _JmpExportHub
@@ -48,45 +46,7 @@ struct _JmpExportHub
   gint             managed_generation;
 };
 
-struct _JmpExportView
-{
-  GObject          parent_instance;
-  JmpExportHub    *hub;
-  GDBusConnection *connection;
-  guint            host_id;
-  guint            manager_id;
-  GHashTable      *subtrees;      /* parent path → registration id */
-};
-
 G_DEFINE_FINAL_TYPE (JmpExportHub, jmp_export_hub, G_TYPE_OBJECT)
-G_DEFINE_FINAL_TYPE (JmpExportView, jmp_export_view, G_TYPE_OBJECT)
-
-static const gchar jmp_export_hub_manager_xml[] =
-  "<node>"
-  "  <interface name='org.freedesktop.DBus.ObjectManager'>"
-  "    <method name='GetManagedObjects'>"
-  "      <arg type='a{oa{sa{sv}}}' name='object_paths_interfaces_and_properties' direction='out'/>"
-  "    </method>"
-  "    <signal name='InterfacesAdded'>"
-  "      <arg type='o' name='object_path'/>"
-  "      <arg type='a{sa{sv}}' name='interfaces_and_properties'/>"
-  "    </signal>"
-  "    <signal name='InterfacesRemoved'>"
-  "      <arg type='o' name='object_path'/>"
-  "      <arg type='as' name='interfaces'/>"
-  "    </signal>"
-  "  </interface>"
-  "</node>";
-
-static GDBusInterfaceInfo *
-jmp_export_hub_manager_info (void)
-{
-  static GDBusNodeInfo *info = NULL;
-
-  if (g_once_init_enter (&info))
-    g_once_init_leave (&info, g_dbus_node_info_new_for_xml (jmp_export_hub_manager_xml, NULL));
-  return info->interfaces[0];
-}
 
 /* ---- signals: the hub's outgoing messages go to every peer instead ------ */
 
@@ -139,125 +99,6 @@ jmp_export_hub_drain_thread (gpointer data)
   return NULL;
 }
 
-/* ---- calls: a peer's registrations, dispatched to the shared skeletons -- */
-
-static GDBusInterfaceSkeleton *
-jmp_export_hub_lookup_interface (JmpExportHub *self,
-                                 const gchar  *object_path,
-                                 const gchar  *interface_name)
-{
-  GDBusObjectManager *manager = G_DBUS_OBJECT_MANAGER (jmp_export_get_manager (self->export));
-  g_autoptr(GDBusInterface) iface = NULL;
-
-  iface = g_dbus_object_manager_get_interface (manager, object_path, interface_name);
-  if (iface == NULL || !G_IS_DBUS_INTERFACE_SKELETON (iface))
-    return NULL;
-  /* the object holds it for as long as the call is dispatched: in this
-   * thread, now */
-  return G_DBUS_INTERFACE_SKELETON (iface);
-}
-
-/* One registration of a subtree on a peer's connection. GDBus passes the
- * callbacks the path of the message or of the registration depending on
- * the call, so the registration's own path is kept here. */
-typedef struct {
-  JmpExportView *view;
-  gchar         *root;
-} JmpExportSubtree;
-
-static void
-jmp_export_subtree_free (gpointer data)
-{
-  JmpExportSubtree *subtree = data;
-
-  g_free (subtree->root);
-  g_free (subtree);
-}
-
-static gchar *
-jmp_export_subtree_node_path (JmpExportSubtree *subtree, const gchar *node)
-{
-  return node != NULL ? g_strconcat (subtree->root, "/", node, NULL) : g_strdup (subtree->root);
-}
-
-static gchar **
-jmp_export_view_enumerate (GDBusConnection *connection,
-                           const gchar     *sender,
-                           const gchar     *object_path,
-                           gpointer         user_data)
-{
-  JmpExportSubtree *subtree = user_data;
-  JmpExportHub *hub = subtree->view->hub;
-  GDBusObjectManager *manager = G_DBUS_OBJECT_MANAGER (jmp_export_get_manager (hub->export));
-  g_autolist(GDBusObject) objects = g_dbus_object_manager_get_objects (manager);
-  g_autoptr(GPtrArray) names = g_ptr_array_new ();
-  gsize len = strlen (subtree->root);
-
-  for (GList *l = objects; l != NULL; l = l->next)
-    {
-      const gchar *path = g_dbus_object_get_object_path (l->data);
-
-      /* a child with children of its own has its own registration, which
-       * introspection already lists */
-      if (strncmp (path, subtree->root, len) == 0 && path[len] == '/' &&
-          strchr (path + len + 1, '/') == NULL && !g_hash_table_contains (hub->parents, path))
-        g_ptr_array_add (names, g_strdup (path + len + 1));
-    }
-  g_ptr_array_add (names, NULL);
-  return (gchar **) g_ptr_array_free (g_steal_pointer (&names), FALSE);
-}
-
-static GDBusInterfaceInfo **
-jmp_export_view_introspect (GDBusConnection *connection,
-                            const gchar     *sender,
-                            const gchar     *object_path,
-                            const gchar     *node,
-                            gpointer         user_data)
-{
-  JmpExportSubtree *subtree = user_data;
-  GDBusObjectManager *manager = G_DBUS_OBJECT_MANAGER (jmp_export_get_manager (subtree->view->hub->export));
-  g_autofree gchar *path = jmp_export_subtree_node_path (subtree, node);
-  g_autoptr(GDBusObject) object = g_dbus_object_manager_get_object (manager, path);
-  g_autolist(GDBusInterface) interfaces = NULL;
-  GPtrArray *infos;
-
-  if (object == NULL)
-    return NULL;
-  infos = g_ptr_array_new ();
-  interfaces = g_dbus_object_get_interfaces (object);
-  for (GList *l = interfaces; l != NULL; l = l->next)
-    g_ptr_array_add (infos, g_dbus_interface_info_ref (
-      g_dbus_interface_skeleton_get_info (G_DBUS_INTERFACE_SKELETON (l->data))));
-  g_ptr_array_add (infos, NULL);
-  return (GDBusInterfaceInfo **) g_ptr_array_free (infos, FALSE);
-}
-
-static const GDBusInterfaceVTable *
-jmp_export_view_dispatch (GDBusConnection *connection,
-                          const gchar     *sender,
-                          const gchar     *object_path,
-                          const gchar     *interface_name,
-                          const gchar     *node,
-                          gpointer        *out_user_data,
-                          gpointer         user_data)
-{
-  JmpExportSubtree *subtree = user_data;
-  g_autofree gchar *path = jmp_export_subtree_node_path (subtree, node);
-  GDBusInterfaceSkeleton *skeleton;
-
-  skeleton = jmp_export_hub_lookup_interface (subtree->view->hub, path, interface_name);
-  if (skeleton == NULL)
-    return NULL;
-  /* the skeleton's own vtable, as on the hub; the export has no
-   * authority (every peer is of the host's uid), so no authorize step */
-  *out_user_data = skeleton;
-  return g_dbus_interface_skeleton_get_vtable (skeleton);
-}
-
-static const GDBusSubtreeVTable jmp_export_view_subtree_vtable = {
-  jmp_export_view_enumerate, jmp_export_view_introspect, jmp_export_view_dispatch, { NULL, }
-};
-
 static GVariant *
 jmp_export_hub_build_managed_objects (JmpExportHub *self)
 {
@@ -292,115 +133,61 @@ jmp_export_hub_build_managed_objects (JmpExportHub *self)
  * building, so a change during the build is never hidden. A value set but
  * not yet signalled may be answered old; its PropertiesChanged follows the
  * reply, as it would after a reply built a moment earlier. */
-static void
-jmp_export_view_get_managed_objects (GDBusConnection       *connection,
-                                     const gchar           *sender,
-                                     const gchar           *object_path,
-                                     const gchar           *interface_name,
-                                     const gchar           *method_name,
-                                     GVariant              *parameters,
-                                     GDBusMethodInvocation *invocation,
-                                     gpointer               user_data)
+GVariant *
+jmp_export_hub_get_managed_objects (JmpExportHub *self)
 {
-  JmpExportHub *hub = JMP_EXPORT_VIEW (user_data)->hub;
-  gint generation = g_atomic_int_get (&hub->generation);
+  gint generation = g_atomic_int_get (&self->generation);
 
-  if (hub->managed == NULL || hub->managed_generation != generation)
+  if (self->managed == NULL || self->managed_generation != generation)
     {
-      g_clear_pointer (&hub->managed, g_variant_unref);
-      hub->managed = jmp_export_hub_build_managed_objects (hub);
-      hub->managed_generation = generation;
+      g_clear_pointer (&self->managed, g_variant_unref);
+      self->managed = jmp_export_hub_build_managed_objects (self);
+      self->managed_generation = generation;
     }
-  g_dbus_method_invocation_return_value (invocation,
-                                         g_variant_new ("(@a{oa{sa{sv}}})", hub->managed));
+  return g_variant_ref (self->managed);
 }
 
-static const GDBusInterfaceVTable jmp_export_view_manager_vtable = {
-  jmp_export_view_get_managed_objects, NULL, NULL, { NULL, }
-};
-
-static void
-jmp_export_view_add_subtree (JmpExportView *view, const gchar *parent)
+/**
+ * jmp_export_hub_get_export:
+ * @self: a #JmpExportHub
+ *
+ * Returns: (transfer none): the shared export
+ */
+JmpExport *
+jmp_export_hub_get_export (JmpExportHub *self)
 {
-  g_autoptr(GError) error = NULL;
-  JmpExportSubtree *subtree;
-  guint id;
-
-  if (g_hash_table_contains (view->subtrees, parent))
-    return;
-  subtree = g_new0 (JmpExportSubtree, 1);
-  subtree->view = view;
-  subtree->root = g_strdup (parent);
-  id = g_dbus_connection_register_subtree (view->connection, parent,
-                                           &jmp_export_view_subtree_vtable,
-                                           G_DBUS_SUBTREE_FLAGS_DISPATCH_TO_UNENUMERATED_NODES,
-                                           subtree, jmp_export_subtree_free, &error);
-  /* a closed connection refuses; it is on its way out */
-  if (id == 0)
-    {
-      g_debug ("cannot serve %s to a peer: %s", parent, error->message);
-      return;
-    }
-  g_hash_table_insert (view->subtrees, g_strdup (parent), GUINT_TO_POINTER (id));
+  return self->export;
 }
 
-static void
-jmp_export_view_remove_subtree (JmpExportView *view, const gchar *parent)
+/**
+ * jmp_export_hub_is_parent:
+ * @self: a #JmpExportHub
+ * @path: an object path
+ *
+ * Returns: %TRUE if driver objects stand below @path, which then has a
+ *   subtree of its own on every peer
+ */
+gboolean
+jmp_export_hub_is_parent (JmpExportHub *self, const gchar *path)
 {
-  gpointer id;
-
-  if (!g_hash_table_lookup_extended (view->subtrees, parent, NULL, &id))
-    return;
-  g_dbus_connection_unregister_subtree (view->connection, GPOINTER_TO_UINT (id));
-  g_hash_table_remove (view->subtrees, parent);
+  return g_hash_table_contains (self->parents, path);
 }
 
-static void
-jmp_export_view_dispose (GObject *object)
+/**
+ * jmp_export_hub_remove_peer:
+ * @self: a #JmpExportHub
+ * @view: the peer's view, going
+ * @connection: its connection
+ *
+ * Stops sending the export's signals to @connection.
+ */
+void
+jmp_export_hub_remove_peer (JmpExportHub *self, JmpExportView *view, GDBusConnection *connection)
 {
-  JmpExportView *self = JMP_EXPORT_VIEW (object);
-  GHashTableIter iter;
-  gpointer id;
-
-  if (self->hub != NULL)
-    {
-      g_mutex_lock (&self->hub->lock);
-      g_ptr_array_remove (self->hub->peers, self->connection);
-      g_mutex_unlock (&self->hub->lock);
-      self->hub->views = g_list_remove (self->hub->views, self);
-      g_hash_table_iter_init (&iter, self->subtrees);
-      while (g_hash_table_iter_next (&iter, NULL, &id))
-        g_dbus_connection_unregister_subtree (self->connection, GPOINTER_TO_UINT (id));
-      g_hash_table_remove_all (self->subtrees);
-      if (self->manager_id != 0)
-        g_dbus_connection_unregister_object (self->connection, self->manager_id);
-      if (self->host_id != 0)
-        g_dbus_connection_unregister_object (self->connection, self->host_id);
-      self->manager_id = self->host_id = 0;
-      g_clear_object (&self->hub);
-    }
-  g_clear_object (&self->connection);
-  G_OBJECT_CLASS (jmp_export_view_parent_class)->dispose (object);
-}
-
-static void
-jmp_export_view_finalize (GObject *object)
-{
-  g_hash_table_unref (JMP_EXPORT_VIEW (object)->subtrees);
-  G_OBJECT_CLASS (jmp_export_view_parent_class)->finalize (object);
-}
-
-static void
-jmp_export_view_class_init (JmpExportViewClass *klass)
-{
-  G_OBJECT_CLASS (klass)->dispose = jmp_export_view_dispose;
-  G_OBJECT_CLASS (klass)->finalize = jmp_export_view_finalize;
-}
-
-static void
-jmp_export_view_init (JmpExportView *self)
-{
-  self->subtrees = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_mutex_lock (&self->lock);
+  g_ptr_array_remove (self->peers, connection);
+  g_mutex_unlock (&self->lock);
+  self->views = g_list_remove (self->views, view);
 }
 
 /* ---- the paths that have driver objects below them -------------------- */
@@ -466,30 +253,16 @@ jmp_export_hub_add_peer (JmpExportHub     *self,
                          GDBusConnection  *connection,
                          GError          **error)
 {
-  g_autoptr(JmpExportView) view = g_object_new (JMP_TYPE_EXPORT_VIEW, NULL);
-  GDBusInterfaceSkeleton *host_iface = jmp_export_get_host_interface (self->export);
+  g_autoptr(JmpExportView) view = jmp_export_view_new (self, connection, error);
   GHashTableIter iter;
   gpointer parent;
 
-  view->hub = g_object_ref (self);
-  view->connection = g_object_ref (connection);
+  if (view == NULL)
+    return NULL;
   self->views = g_list_prepend (self->views, view);
   g_mutex_lock (&self->lock);
   g_ptr_array_add (self->peers, g_object_ref (connection));
   g_mutex_unlock (&self->lock);
-
-  view->host_id = g_dbus_connection_register_object (connection, JMP_HOST_OBJECT_PATH,
-                                                     g_dbus_interface_skeleton_get_info (host_iface),
-                                                     g_dbus_interface_skeleton_get_vtable (host_iface),
-                                                     host_iface, NULL, error);
-  if (view->host_id == 0)
-    return NULL;
-  view->manager_id = g_dbus_connection_register_object (connection, JMP_HOST_OBJECT_PATH,
-                                                        jmp_export_hub_manager_info (),
-                                                        &jmp_export_view_manager_vtable,
-                                                        view, NULL, error);
-  if (view->manager_id == 0)
-    return NULL;
   g_hash_table_iter_init (&iter, self->parents);
   while (g_hash_table_iter_next (&iter, &parent, NULL))
     jmp_export_view_add_subtree (view, parent);

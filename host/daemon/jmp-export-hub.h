@@ -11,13 +11,22 @@ G_BEGIN_DECLS
 #define JMP_TYPE_EXPORT_HUB (jmp_export_hub_get_type ())
 G_DECLARE_FINAL_TYPE (JmpExportHub, jmp_export_hub, JMP, EXPORT_HUB, GObject)
 
-#define JMP_TYPE_EXPORT_VIEW (jmp_export_view_get_type ())
-G_DECLARE_FINAL_TYPE (JmpExportView, jmp_export_view, JMP, EXPORT_VIEW, GObject)
+/* jmp-export-view.h */
+typedef struct _JmpExportView JmpExportView;
 
-JmpExportHub  *jmp_export_hub_new      (JmpHost          *host,
-                                        GError          **error);
-JmpExportView *jmp_export_hub_add_peer (JmpExportHub     *self,
-                                        GDBusConnection  *connection,
-                                        GError          **error);
+JmpExportHub  *jmp_export_hub_new                 (JmpHost          *host,
+                                                   GError          **error);
+JmpExportView *jmp_export_hub_add_peer            (JmpExportHub     *self,
+                                                   GDBusConnection  *connection,
+                                                   GError          **error);
+
+/* for JmpExportView */
+JmpExport     *jmp_export_hub_get_export          (JmpExportHub     *self);
+gboolean       jmp_export_hub_is_parent           (JmpExportHub     *self,
+                                                   const gchar      *path);
+GVariant      *jmp_export_hub_get_managed_objects (JmpExportHub     *self);
+void           jmp_export_hub_remove_peer         (JmpExportHub     *self,
+                                                   JmpExportView    *view,
+                                                   GDBusConnection  *connection);
 
 G_END_DECLS

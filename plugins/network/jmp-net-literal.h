@@ -8,10 +8,9 @@
 
 G_BEGIN_DECLS
 
-/* Error of jmp_net_connect_literal_finish() when @seconds passed: the
- * caller words it with its target. */
-#define JMP_NET_LITERAL_TIMED_OUT G_IO_ERROR_TIMED_OUT
-
+/* One non-blocking connect() to an address literal, bounded by @seconds;
+ * finish() says whether the bound passed, for the caller to word it with
+ * its target. */
 void     jmp_net_connect_literal_async  (GSocketAddress       *address,
                                          GSocketType           type,
                                          GSocketProtocol       protocol,
