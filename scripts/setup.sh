@@ -13,7 +13,7 @@ packages=(
   gobject-introspection libgirepository1.0-dev gir1.2-glib-2.0 gir1.2-json-1.0
   python3-gi gjs dbus dbus-daemon dbus-bin systemd
   iperf3 ustreamer socat libxml2-utils chromium
-  python3-websockets websocketd openssl glib-networking
+  python3-websockets websocketd openssl glib-networking openssh-client openssh-server
   gi-docgen scdoc groff-base man-db bash-completion
   clang-14 libfuzzer-14-dev
 )

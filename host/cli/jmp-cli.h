@@ -69,6 +69,11 @@ void        jmp_cli_report_host_gone (void);
 gboolean    jmp_cli_relay_stdio    (GSocket              *socket,
                                     GError              **error);
 
+/* jmp-cli-fdpass.c: @fd to the process at the other end of @out_fd. */
+gboolean    jmp_cli_fdpass_send    (gint                  out_fd,
+                                    gint                  fd,
+                                    GError              **error);
+
 /* One command each. @argv[0] is the command's own name. */
 gint        jmp_cmd_list           (const JmpCliOptions  *options,
                                     gint                  argc,

@@ -8,6 +8,7 @@
 
 #include <signal.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include <glib-unix.h>
 #include <glib/gi18n.h>
@@ -33,11 +34,19 @@ jmp_cmd_network_connect (JmpDriverContext *ctx, gint argc, gchar **argv)
   g_autoptr(GSocket) socket = NULL;
   JmpNetworkProxy *network;
   gint status = JMP_CLI_EXIT_OK;
+  gboolean fdpass = FALSE;
+  const GOptionEntry entries[] = {
+    { "fdpass", 0, 0, G_OPTION_ARG_NONE, &fdpass,
+      N_("Pass the connected socket to the parent over stdout, a Unix socket, and exit "
+         "(ssh -o ProxyUseFdpass=yes)"), NULL },
+    G_OPTION_ENTRY_NULL
+  };
 
   context = jmp_cmd_network_context (ctx, "connect", NULL,
                                      _("Copy stdin to a new stream to the target and the stream to "
                                        "stdout. The end of stdin closes the stream for writing; "
                                        "the command ends when the target closes the stream."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!jmp_cli_parse (context, &argc, &argv, &status))
     return status;
   if (argc > 1)
@@ -48,6 +57,13 @@ jmp_cmd_network_connect (JmpDriverContext *ctx, gint argc, gchar **argv)
   if (socket == NULL)
     return jmp_cli_fail (error);
 
+  /* nothing to relay: the parent holds the socket itself */
+  if (fdpass)
+    {
+      if (!jmp_cli_fdpass_send (STDOUT_FILENO, g_socket_get_fd (socket), &error))
+        return jmp_cli_fail (error);
+      return JMP_CLI_EXIT_OK;
+    }
   if (!jmp_cli_relay_stdio (socket, &error))
     return jmp_cli_fail (error);
   /* a stream the host pumps ends with it: that is no success */

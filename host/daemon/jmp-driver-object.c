@@ -11,7 +11,8 @@
 #include "jmp-driver-skeleton.h"
 
 /*
- * One driver as seen on one D-Bus connection: dev.jumpstarter.Driver1, one
+ * One driver as exported on one D-Bus connection (the bus, or the hub every
+ * peer shares): dev.jumpstarter.Driver1, one
  * interface per capability, whose method calls go to the driver, the
  * interfaces its type declared, and whatever its export hook adds. A plain
  * GDBusObjectSkeleton, so that any interface skeleton can be added to it.

@@ -12,8 +12,8 @@
 #include "jmp-export.h"
 
 /*
- * The host as seen on one D-Bus connection: the bus, or one peer of
- * --listen. dev.jumpstarter.Host1 at /dev/jumpstarter/Host1, and below it an
+ * The host as seen on one D-Bus connection: the bus, or the hub whose
+ * export every peer of --listen shares (jmp-export-hub.c). dev.jumpstarter.Host1 at /dev/jumpstarter/Host1, and below it an
  * ObjectManager with one object per driver. Each connection has objects of
  * its own, since an ObjectManager serves a single connection.
  */
@@ -165,9 +165,20 @@ jmp_export_sync (JmpExport *self)
 }
 
 static void
+jmp_export_reload_flushed_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(GDBusMethodInvocation) invocation = user_data;
+
+  /* an error is the connection going, which the reply will meet too */
+  g_dbus_connection_flush_finish (G_DBUS_CONNECTION (source), res, NULL);
+  g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static void
 jmp_export_reload_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   g_autoptr(GDBusMethodInvocation) invocation = user_data;
+  JmpExport *self = g_object_get_data (G_OBJECT (invocation), "jmp-export");
   GError *error = NULL;
 
   if (!jmp_host_reload_finish (JMP_HOST (source), res, &error))
@@ -177,7 +188,10 @@ jmp_export_reload_cb (GObject *source, GAsyncResult *res, gpointer user_data)
       g_dbus_method_invocation_take_error (invocation, error);
       return;
     }
-  g_dbus_method_invocation_return_value (invocation, NULL);
+  /* the signals of the change go out before the reply, also when they
+   * take another connection to the caller (JmpExportHub) */
+  g_dbus_connection_flush (self->connection, NULL, jmp_export_reload_flushed_cb,
+                           g_steal_pointer (&invocation));
 }
 
 static gboolean
@@ -185,6 +199,8 @@ jmp_export_handle_reload (JmpDBusHost1          *iface,
                           GDBusMethodInvocation *invocation,
                           JmpExport             *self)
 {
+  g_object_set_data_full (G_OBJECT (invocation), "jmp-export", g_object_ref (self),
+                          g_object_unref);
   jmp_host_reload_async (self->host, NULL, jmp_export_reload_cb,
                          g_object_ref (invocation));
   return TRUE;
@@ -294,4 +310,28 @@ GDBusConnection *
 jmp_export_get_connection (JmpExport *self)
 {
   return self->connection;
+}
+
+/**
+ * jmp_export_get_manager:
+ * @self: a #JmpExport
+ *
+ * Returns: (transfer none): the object manager of the drivers' objects
+ */
+GDBusObjectManagerServer *
+jmp_export_get_manager (JmpExport *self)
+{
+  return self->manager;
+}
+
+/**
+ * jmp_export_get_host_interface:
+ * @self: a #JmpExport
+ *
+ * Returns: (transfer none): the dev.jumpstarter.Host1 skeleton
+ */
+GDBusInterfaceSkeleton *
+jmp_export_get_host_interface (JmpExport *self)
+{
+  return G_DBUS_INTERFACE_SKELETON (self->host_iface);
 }

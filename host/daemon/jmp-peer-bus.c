@@ -34,8 +34,6 @@ static const gchar jmp_peer_bus_xml[] =
   "  </interface>"
   "</node>";
 
-#define JMP_PEER_BUS_HOST_UNIQUE ":0.0"
-
 typedef struct {
   gchar *bus_name;
   gchar *peer_name;

@@ -13,6 +13,8 @@
 
 #include "jmp-call-limit.h"
 #include "jmp-export.h"
+#include "jmp-export-hub.h"
+#include "jmp-listen-backlog.h"
 #include "jmp-peer-bus.h"
 #include "jmp-peer-describe.h"
 #include "jmp-peer-server.h"
@@ -23,7 +25,8 @@
 #define JMP_PEER_MAX_UNREAD_CHANGES 32
 
 /*
- * --listen: D-Bus without a bus. Each peer gets an export of its own. The
+ * --listen: D-Bus without a bus. Every peer is served one shared export
+ * (JmpExportHub), so a peer costs the same whatever the tree. The
  * socket is created 0600 and only peers of our own uid pass authentication,
  * since a peer may open streams into the lab.
  */
@@ -32,6 +35,7 @@ struct _JmpPeerServer
 {
   GObject          parent_instance;
   JmpHost         *host;
+  JmpExportHub    *hub;      /* the export every peer shares */
   GDBusServer     *server;
   GDBusAuthObserver *observer;
   GHashTable      *peers;  /* GDBusConnection → JmpPeer */
@@ -45,7 +49,7 @@ struct _JmpPeerServer
  * @changes - @flushed counts the tree changes still in our queue. */
 typedef struct {
   GDBusConnection *connection;
-  JmpExport       *export;
+  JmpExportView   *export;
   guint            changes;
   guint            flushed;
   gboolean         flushing;
@@ -180,11 +184,11 @@ jmp_peer_server_new_connection_cb (GDBusServer     *server,
                                    JmpPeerServer   *self)
 {
   g_autoptr(GError) error = NULL;
-  JmpExport *export;
+  JmpExportView *export;
   JmpPeer *peer;
 
   jmp_call_limit_install (connection, TRUE);
-  export = jmp_export_new (self->host, connection, NULL, &error);
+  export = jmp_export_hub_add_peer (self->hub, connection, &error);
   if (export == NULL ||
       jmp_peer_bus_register (connection, JMP_HOST_BUS_NAME, ++self->n_served, &error) == 0)
     {
@@ -296,9 +300,13 @@ jmp_peer_server_new (JmpHost *host, const gchar *address, GError **error)
   g_autoptr(JmpPeerServer) self = g_object_new (JMP_TYPE_PEER_SERVER, NULL);
   g_autofree gchar *guid = g_dbus_generate_guid ();
   g_autofree gchar *socket_path = NULL;
+  g_autoptr(GError) backlog_error = NULL;
   mode_t old_umask;
 
   self->host = g_object_ref (host);
+  self->hub = jmp_export_hub_new (host, error);
+  if (self->hub == NULL)
+    return NULL;
   self->tree_changed_id = g_signal_connect_after (host, "tree-changed",
                                                   G_CALLBACK (jmp_peer_server_tree_changed_cb),
                                                   self);
@@ -323,6 +331,9 @@ jmp_peer_server_new (JmpHost *host, const gchar *address, GError **error)
     return NULL;
   /* ours from now on: removed when the server stops */
   self->socket_path = g_steal_pointer (&socket_path);
+  /* a burst of clients queues instead of failing with EAGAIN */
+  if (!jmp_listen_backlog_raise (self->socket_path, &backlog_error))
+    g_message ("the listen backlog stays small: %s", backlog_error->message);
   g_signal_connect (self->server, "new-connection",
                     G_CALLBACK (jmp_peer_server_new_connection_cb), self);
   g_dbus_server_start (self->server);
@@ -379,6 +390,7 @@ jmp_peer_server_dispose (GObject *object)
     g_clear_signal_handler (&self->tree_changed_id, self->host);
   g_clear_object (&self->server);
   g_clear_object (&self->observer);
+  g_clear_object (&self->hub);
   g_clear_object (&self->host);
   G_OBJECT_CLASS (jmp_peer_server_parent_class)->dispose (object);
 }

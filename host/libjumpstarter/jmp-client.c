@@ -11,6 +11,7 @@
 #include "jmp-error.h"
 #include "jmp-exporter-names.h"
 #include "jmp-host-list-private.h"
+#include "jmp-peer-connect-private.h"
 #include "jmp-plugin-info.h"
 
 /**
@@ -412,9 +413,7 @@ jmp_client_initable_init (GInitable     *initable,
     return FALSE;
 
   if (self->address != NULL)
-    self->connection = g_dbus_connection_new_for_address_sync (self->address,
-                                                               G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT,
-                                                               NULL, cancellable, &local_error);
+    self->connection = jmp_peer_connect_sync (self->address, cancellable, &local_error);
   else
     self->connection = g_bus_get_sync (self->bus_type, cancellable, &local_error);
   if (self->connection == NULL)
@@ -518,7 +517,7 @@ on_connection_ready (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GError) outer = NULL;
 
   if (self->address != NULL)
-    self->connection = g_dbus_connection_new_for_address_finish (result, &error);
+    self->connection = jmp_peer_connect_finish (result, &error);
   else
     self->connection = g_bus_get_finish (result, &error);
   if (self->connection == NULL)
@@ -564,10 +563,8 @@ jmp_client_init_async (GAsyncInitable      *initable,
     }
 
   if (self->address != NULL)
-    g_dbus_connection_new_for_address (self->address,
-                                       G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT,
-                                       NULL, cancellable,
-                                       on_connection_ready, g_object_ref (task));
+    jmp_peer_connect_async (self->address, cancellable,
+                            on_connection_ready, g_object_ref (task));
   else
     g_bus_get (self->bus_type, cancellable, on_connection_ready, g_object_ref (task));
 }

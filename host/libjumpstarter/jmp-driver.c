@@ -699,7 +699,8 @@ jmp_driver_is_started (JmpDriver *self)
 /**
  * jmp_driver_export:
  * @self: a #JmpDriver
- * @object: the object that represents @self on one D-Bus connection
+ * @object: the object that represents @self in one export of the tree (the
+ *   bus's, or the one every peer-to-peer client shares)
  *
  * Lets a driver add interfaces of its own next to the ones the host adds
  * for the capabilities it implements.

@@ -104,6 +104,8 @@ jmp_portforward_relay_done_cb (JmpRelay *relay, const GError *error, gpointer us
 
   g_hash_table_remove (self->relays, relay);
   self->n_active--;
+  if (G_LIKELY (g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN)))
+    return;
   if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     g_debug ("a forwarded connection ended: %s (%" G_GUINT64_FORMAT " bytes out, %"
              G_GUINT64_FORMAT " in; %u active)", error->message,
@@ -186,14 +188,17 @@ jmp_portforward_accept_one (JmpPortforward *self, GSocket *accepted)
   pending->accepted = g_object_ref (accepted);
   self->n_accepted++;
   self->n_active++;
-  {
-    g_autoptr(GSocketAddress) from = g_socket_get_remote_address (accepted, NULL);
-    g_autofree gchar *peer = G_IS_INET_SOCKET_ADDRESS (from) ?
-      jmp_socket_address_to_string (from) : g_strdup ("a local peer");
+  /* a getpeername() and a formatted string per connection only when
+   * someone reads them */
+  if (G_UNLIKELY (!g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN)))
+    {
+      g_autoptr(GSocketAddress) from = g_socket_get_remote_address (accepted, NULL);
+      g_autofree gchar *peer = G_IS_INET_SOCKET_ADDRESS (from) ?
+        jmp_socket_address_to_string (from) : g_strdup ("a local peer");
 
-    g_debug ("accepted connection %" G_GUINT64_FORMAT " from %s (%u active)",
-             self->n_accepted, peer, self->n_active);
-  }
+      g_debug ("accepted connection %" G_GUINT64_FORMAT " from %s (%u active)",
+               self->n_accepted, peer, self->n_active);
+    }
   g_queue_push_tail (&self->waiting, pending);
   jmp_portforward_start_connects (self);
 }

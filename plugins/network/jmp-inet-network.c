@@ -7,12 +7,14 @@
 #include <glib/gi18n-lib.h>
 
 #include "jmp-inet-network.h"
+#include "jmp-net-literal.h"
 #include "jmp-network-util.h"
 
 /*
- * A target reached by host and port. Connect() lets GSocketClient resolve
- * the name and try every address it gets, under one deadline for the whole
- * attempt; Address() resolves the name and gives the first result, as
+ * A target reached by host and port. Connect() to an address literal is one
+ * non-blocking connect() (jmp-net-literal.c); to a name, GSocketClient
+ * resolves it and tries every address it gets, under one deadline for the
+ * whole attempt. Address() resolves the name and gives the first result, as
  * Jumpstarter does with getaddrinfo().
  */
 
@@ -45,30 +47,43 @@ enum {
 static GParamSpec *props[N_PROPS];
 
 typedef struct {
-  JmpNetDeadline *deadline;
-  gchar              *host;
-  gchar              *target;  /* host:port, for messages */
+  JmpNetDeadline *deadline;  /* NULL for an address literal: its own bound */
+  gchar          *host;
+  guint           port;
+  gdouble         seconds;
+  gchar          *target;    /* host:port, formatted for a message only */
 } JmpInetCall;
 
 static void
 jmp_inet_call_free (JmpInetCall *call)
 {
-  jmp_net_deadline_free (call->deadline);
+  g_clear_pointer (&call->deadline, jmp_net_deadline_free);
   g_free (call->host);
   g_free (call->target);
   g_free (call);
 }
 
+/* @with_deadline: FALSE for the literal path, which bounds itself */
 static JmpInetCall *
-jmp_inet_call_new (JmpInetNetwork *self, GCancellable *cancellable)
+jmp_inet_call_new (JmpInetNetwork *self, GCancellable *cancellable, gboolean with_deadline)
 {
   JmpInetNetworkPrivate *priv = GET_PRIVATE (self);
   JmpInetCall *call = g_new0 (JmpInetCall, 1);
 
-  call->deadline = jmp_net_deadline_new (priv->connect_timeout, cancellable);
+  if (with_deadline)
+    call->deadline = jmp_net_deadline_new (priv->connect_timeout, cancellable);
   call->host = g_strdup (priv->host);
-  call->target = jmp_net_format_host_port (priv->host, priv->port);
+  call->port = (guint) priv->port;
+  call->seconds = priv->connect_timeout;
   return call;
+}
+
+static const gchar *
+jmp_inet_call_get_target (JmpInetCall *call)
+{
+  if (call->target == NULL)
+    call->target = jmp_net_format_host_port (call->host, call->port);
+  return call->target;
 }
 
 /* The caller's own cancellation stays G_IO_ERROR_CANCELLED; only our bound
@@ -84,11 +99,10 @@ jmp_inet_call_take_error (JmpInetCall *call, GError *error, gboolean resolving)
       if (g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return g_steal_pointer (&cause);
       return resolving ? jmp_net_resolve_error (cause, call->host)
-                       : jmp_net_connect_error (cause, call->target);
+                       : jmp_net_connect_error (cause, jmp_inet_call_get_target (call));
     }
   if (!resolving)
-    return jmp_net_timed_out_error (call->target,
-                                    jmp_net_deadline_get_seconds (call->deadline));
+    return jmp_net_timed_out_error (jmp_inet_call_get_target (call), call->seconds);
   seconds = jmp_net_format_seconds (jmp_net_deadline_get_seconds (call->deadline));
   return g_error_new (JMP_ERROR, JMP_ERROR_TIMED_OUT,
                       /* TRANSLATORS: e.g. resolving example.com timed out after 10 s */
@@ -96,14 +110,32 @@ jmp_inet_call_take_error (JmpInetCall *call, GError *error, gboolean resolving)
 }
 
 static void
-jmp_inet_network_connected_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+jmp_inet_network_return_socket (GTask *task, GSocket *socket)
 {
-  g_autoptr(GTask) task = user_data;
   JmpInetNetwork *self = g_task_get_source_object (task);
   JmpInetNetworkClass *klass = JMP_INET_NETWORK_GET_CLASS (self);
   JmpInetCall *call = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (klass->prepare_socket != NULL && !klass->prepare_socket (self, socket, &error))
+    {
+      g_object_unref (socket);
+      g_task_return_error (task, error);
+      return;
+    }
+  if (G_UNLIKELY (!g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN)))
+    g_debug ("%s: connected to %s", jmp_driver_get_name (JMP_DRIVER (self)),
+             jmp_inet_call_get_target (call));
+  g_task_return_pointer (task, socket, g_object_unref);
+}
+
+static void
+jmp_inet_network_connected_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  JmpInetCall *call = g_task_get_task_data (task);
   g_autoptr(GSocketConnection) connection = NULL;
-  g_autoptr(GSocket) socket = NULL;
+  GSocket *socket;
   GError *error = NULL;
 
   connection = g_socket_client_connect_finish (G_SOCKET_CLIENT (source), res, &error);
@@ -118,13 +150,45 @@ jmp_inet_network_connected_cb (GObject *source, GAsyncResult *res, gpointer user
       g_task_return_error (task, error);
       return;
     }
-  if (klass->prepare_socket != NULL && !klass->prepare_socket (self, socket, &error))
+  jmp_inet_network_return_socket (task, socket);
+}
+
+static void
+jmp_inet_network_literal_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  JmpInetCall *call = g_task_get_task_data (task);
+  GSocket *socket;
+  GError *error = NULL;
+  gboolean timed_out = FALSE;
+
+  socket = jmp_net_connect_literal_finish (res, &timed_out, &error);
+  if (socket != NULL)
+    jmp_inet_network_return_socket (task, socket);
+  else if (timed_out)
     {
-      g_task_return_error (task, error);
-      return;
+      g_error_free (error);
+      g_task_return_error (task, jmp_net_timed_out_error (jmp_inet_call_get_target (call),
+                                                          call->seconds));
     }
-  g_debug ("%s: connected to %s", jmp_driver_get_name (JMP_DRIVER (self)), call->target);
-  g_task_return_pointer (task, g_steal_pointer (&socket), g_object_unref);
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_task_return_error (task, error);
+  else
+    {
+      g_task_return_error (task, jmp_net_connect_error (error, jmp_inet_call_get_target (call)));
+      g_error_free (error);
+    }
+}
+
+/* An IPv4 or IPv6 literal (no scope name, which needs the resolver), or NULL. */
+static GSocketAddress *
+jmp_inet_network_literal_address (JmpInetNetworkPrivate *priv)
+{
+  g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (priv->host);
+
+  if (inet == NULL)
+    return NULL;
+  return g_inet_socket_address_new (inet, (guint16) priv->port);
 }
 
 static void
@@ -139,6 +203,7 @@ jmp_inet_network_connect_async (JmpNetwork          *network,
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
   g_autoptr(GSocketClient) client = NULL;
   g_autoptr(GSocketConnectable) connectable = NULL;
+  g_autoptr(GSocketAddress) literal = NULL;
   JmpInetCall *call;
   GError *error = NULL;
 
@@ -149,8 +214,16 @@ jmp_inet_network_connect_async (JmpNetwork          *network,
       return;
     }
 
-  call = jmp_inet_call_new (self, cancellable);
+  literal = jmp_inet_network_literal_address (priv);
+  call = jmp_inet_call_new (self, cancellable, literal == NULL);
   g_task_set_task_data (task, call, (GDestroyNotify) jmp_inet_call_free);
+  if (literal != NULL)
+    {
+      jmp_net_connect_literal_async (literal, klass->socket_type, klass->protocol,
+                                     priv->connect_timeout, cancellable,
+                                     jmp_inet_network_literal_cb, g_steal_pointer (&task));
+      return;
+    }
 
   client = g_socket_client_new ();
   g_socket_client_set_socket_type (client, klass->socket_type);
@@ -227,7 +300,7 @@ jmp_inet_network_get_address_async (JmpNetwork          *network,
       return;
     }
 
-  call = jmp_inet_call_new (self, cancellable);
+  call = jmp_inet_call_new (self, cancellable, TRUE);
   g_task_set_task_data (task, call, (GDestroyNotify) jmp_inet_call_free);
   /* an address literal comes back at once, without a lookup */
   resolver = g_resolver_get_default ();

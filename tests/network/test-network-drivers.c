@@ -1121,12 +1121,14 @@ test_errors (void)
   g_autofree gchar *refused_target = NULL;
   g_autofree gchar *stalled_target = NULL;
   g_autofree gchar *stalled_message = NULL;
+  g_autofree gchar *stalled_name_message = NULL;
   g_autoptr(Bench) bench = NULL;
   g_autoptr(JmpNetworkProxy) ok = NULL;
   g_autoptr(JmpNetworkProxy) refused = NULL;
   g_autoptr(JmpNetworkProxy) unknown = NULL;
   g_autoptr(JmpNetworkProxy) unknown_udp = NULL;
   g_autoptr(JmpNetworkProxy) slow = NULL;
+  g_autoptr(JmpNetworkProxy) slow_name = NULL;
   g_autoptr(JmpNetworkProxy) nounix = NULL;
   g_autoptr(GSocketAddress) any = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
   guint16 refused_port;
@@ -1151,9 +1153,12 @@ test_errors (void)
                           "  slow:\n"
                           "    type: TcpNetwork\n"
                           "    config: {host: 127.0.0.1, port: %u, connect_timeout: 1}\n"
+                          "  slow-name:\n"
+                          "    type: TcpNetwork\n"
+                          "    config: {host: localhost, port: %u, connect_timeout: 1}\n"
                           "  nounix: {type: UnixNetwork, config: {path: \"%s\"}}\n",
                           server->port, refused_port, UNKNOWN_HOST, UNKNOWN_HOST,
-                          socket_get_port (stalled), missing);
+                          socket_get_port (stalled), socket_get_port (stalled), missing);
   bench = bench_new (yaml);
   pid = bench_get_pid (bench);
   ok = bench_get_network (bench, "ok");
@@ -1161,6 +1166,8 @@ test_errors (void)
   unknown = bench_get_network (bench, "unknown");
   unknown_udp = bench_get_network (bench, "unknown-udp");
   slow = bench_get_network (bench, "slow");
+  /* an address literal and a name take different paths to connect() */
+  slow_name = bench_get_network (bench, "slow-name");
   nounix = bench_get_network (bench, "nounix");
 
   /* what a first call sets up for good (worker threads, the resolver) is
@@ -1173,6 +1180,8 @@ test_errors (void)
   refused_target = g_strdup_printf ("127.0.0.1:%u", refused_port);
   stalled_target = g_strdup_printf ("127.0.0.1:%u", socket_get_port (stalled));
   stalled_message = g_strdup_printf ("connecting to %s timed out after 1 s", stalled_target);
+  stalled_name_message = g_strdup_printf ("connecting to localhost:%u timed out after 1 s",
+                                          socket_get_port (stalled));
 
   for (guint round = 0; round < 3; round++)
     {
@@ -1182,6 +1191,7 @@ test_errors (void)
       g_autoptr(GError) e4 = connect_error (slow);
       g_autoptr(GError) e5 = connect_error (nounix);
       g_autoptr(GError) e6 = address_error (unknown);
+      g_autoptr(GError) e7 = connect_error (slow_name);
 
       assert_error_contains (e1, JMP_ERROR_CONNECTION_REFUSED, refused_target);
       assert_error_contains (e2, JMP_ERROR_HOST_NOT_FOUND, UNKNOWN_HOST ":80");
@@ -1189,6 +1199,7 @@ test_errors (void)
       assert_error_contains (e4, JMP_ERROR_TIMED_OUT, stalled_message);
       assert_error_contains (e5, JMP_ERROR_NOT_FOUND, missing);
       assert_error_contains (e6, JMP_ERROR_HOST_NOT_FOUND, UNKNOWN_HOST);
+      assert_error_contains (e7, JMP_ERROR_TIMED_OUT, stalled_name_message);
       if (round == 0)
         g_test_message ("%s\n%s\n%s\n%s\n%s\n%s", e1->message, e2->message, e3->message,
                         e4->message, e5->message, e6->message);
