@@ -15,6 +15,8 @@ packages=(
   iperf3 ustreamer socat libxml2-utils chromium
   python3-websockets websocketd openssl glib-networking
   gi-docgen scdoc groff-base man-db bash-completion
+  libgrpc-dev libprotobuf-c-dev protobuf-c-compiler libprotobuf-dev protobuf-compiler
+  nodejs
 )
 
 missing=()
@@ -29,6 +31,20 @@ if [ "${#missing[@]}" -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# npm comes with nodejs from some sources and alone from Debian's
+if ! command -v npm >/dev/null 2>&1; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq --no-install-recommends npm
+fi
+
+# The fake Jumpstarter cluster of tests/cluster: @grpc/grpc-js and
+# @grpc/proto-loader at the versions of its package-lock.json, in the
+# project, not system-wide.
+if [ ! -d tests/cluster/node_modules/@grpc/grpc-js ] ||
+   [ tests/cluster/package-lock.json -nt tests/cluster/node_modules/.package-lock.json ]; then
+  (cd tests/cluster && npm ci --no-audit --no-fund)
 fi
 
 if [ ! -f build/build.ninja ]; then

@@ -13,6 +13,7 @@
 #include <glib/gi18n.h>
 
 #include "jmp-authority.h"
+#include "jmp-daemon-cluster.h"
 #include "jmp-export.h"
 #include "jmp-host.h"
 #include "jmp-peer-server.h"
@@ -23,6 +24,7 @@ typedef struct {
   JmpAuthority  *authority;  /* the system bus's rule, NULL elsewhere */
   JmpExport     *bus_export;
   JmpPeerServer *peer_server;
+  GObject       *cluster;    /* NULL: local only */
   gboolean       print_address;
   gint           exit_status;
 } JmpDaemon;
@@ -34,6 +36,7 @@ static gboolean opt_system = FALSE;
 static gboolean opt_allow_root = FALSE;
 static gchar *opt_allow_group = NULL;
 static gboolean opt_print_address = FALSE;
+static gboolean opt_local = FALSE;
 static gboolean opt_verbose = FALSE;
 static gboolean opt_version = FALSE;
 static gboolean opt_inspect = FALSE;
@@ -67,6 +70,8 @@ static const GOptionEntry jmp_daemon_options[] = {
     N_("Also load plugins from DIR (before the default directories)"), N_("DIR") },
   { "inspect", 'i', G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, jmp_daemon_inspect_cb,
     N_("List plugins and driver types, or the config keys of TYPE, and exit"), N_("TYPE") },
+  { "local", 0, 0, G_OPTION_ARG_NONE, &opt_local,
+    N_("Serve here only, even if the config names a cluster endpoint"), NULL },
   { "print-address", 0, 0, G_OPTION_ARG_NONE, &opt_print_address,
     N_("Print the address clients connect to once the drivers are up"), NULL },
   { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose,
@@ -275,7 +280,8 @@ main (int argc, char *argv[])
   daemon.loop = g_main_loop_new (NULL, FALSE);
   daemon.print_address = opt_print_address;
   daemon.host = jmp_host_new (registry, opt_config);
-  if (!jmp_host_load (daemon.host, &error))
+  if (!jmp_host_load (daemon.host, &error) ||
+      (!opt_local && !jmp_daemon_join_cluster (daemon.host, &daemon.cluster, &error)))
     {
       g_printerr ("jumpstarter-host: %s\n", error->message);
       g_clear_object (&daemon.host);
@@ -302,6 +308,7 @@ main (int argc, char *argv[])
     }
 
   g_main_loop_run (daemon.loop);
+  jmp_daemon_leave_cluster (&daemon.cluster);
 
   if (daemon.peer_server != NULL)
     jmp_peer_server_stop (daemon.peer_server);

@@ -719,6 +719,14 @@ jmp_config_get_motd (JmpConfig *self)
   return self->motd;
 }
 
+JsonNode *
+jmp_config_get_node (JmpConfig *self)
+{
+  g_return_val_if_fail (JMP_IS_CONFIG (self), NULL);
+
+  return self->root;
+}
+
 /**
  * jmp_config_get_labels:
  * @self: a config
