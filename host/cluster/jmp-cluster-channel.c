@@ -83,7 +83,8 @@ jmp_cluster_channel_tofu_cb (GObject *source, GAsyncResult *res, gpointer user_d
   g_autoptr(GError) error = NULL;
   g_autoptr(GSocketConnection) conn = NULL;
   g_autofree gchar *pem = NULL;
-  GTlsCertificate *cert;
+  GTlsCertificate *cert = NULL;
+  GIOStream *tls;
 
   conn = g_socket_client_connect_to_host_finish (G_SOCKET_CLIENT (source), res, &error);
   if (conn == NULL)
@@ -93,7 +94,12 @@ jmp_cluster_channel_tofu_cb (GObject *source, GAsyncResult *res, gpointer user_d
                                d->endpoint, error->message);
       return;
     }
-  cert = g_tls_connection_get_peer_certificate (G_TLS_CONNECTION (conn));
+  /* GSocketClient wraps the TLS stream in a GSocketConnection */
+  tls = G_IS_TCP_WRAPPER_CONNECTION (conn)
+    ? g_tcp_wrapper_connection_get_base_io_stream (G_TCP_WRAPPER_CONNECTION (conn))
+    : G_IO_STREAM (conn);
+  if (G_IS_TLS_CONNECTION (tls))
+    cert = g_tls_connection_get_peer_certificate (G_TLS_CONNECTION (tls));
   if (cert != NULL)
     g_object_get (cert, "certificate-pem", &pem, NULL);
   if (pem == NULL)

@@ -53,6 +53,9 @@ struct _JmpClusterSession
 
 G_DEFINE_FINAL_TYPE (JmpClusterSession, jmp_cluster_session, G_TYPE_OBJECT)
 
+enum { SIGNAL_END_SESSION, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
 static void
 jmp_cluster_session_finalize (GObject *object)
 {
@@ -71,6 +74,16 @@ static void
 jmp_cluster_session_class_init (JmpClusterSessionClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = jmp_cluster_session_finalize;
+
+  /**
+   * JmpClusterSession::end-session:
+   *
+   * The client is done with the lease (EndSession): with no afterLease
+   * hook to run, the exporter is available again, as Jumpstarter's.
+   */
+  signals[SIGNAL_END_SESSION] =
+    g_signal_new ("end-session", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -174,9 +187,11 @@ jmp_cluster_session_end_session (JmpClusterSession *self, JmpGrpcCall *call, GBy
 {
   Jumpstarter__V1__EndSessionResponse resp = JUMPSTARTER__V1__END_SESSION_RESPONSE__INIT;
 
-  /* no hooks to run: the session is over when the controller says so */
+  /* no hooks to run: available at once; the client, which polls
+   * GetStatus for AVAILABLE, then releases the lease */
   resp.success = TRUE;
   jmp_cluster_session_reply (call, &resp.base);
+  g_signal_emit (self, signals[SIGNAL_END_SESSION], 0);
 }
 
 typedef struct {

@@ -255,11 +255,22 @@ jmp_cluster_listen (JmpCluster *self)
 }
 
 static void
+jmp_cluster_end_session_cb (JmpClusterSession *session, gpointer user_data)
+{
+  JmpCluster *self = user_data;
+
+  if (session == self->session && !self->stopping)
+    jmp_cluster_report_status (self, JUMPSTARTER__V1__EXPORTER_STATUS__EXPORTER_STATUS_AVAILABLE, NULL);
+}
+
+static void
 jmp_cluster_begin_lease (JmpCluster *self, const gchar *lease_name, const gchar *client_name)
 {
   g_message ("cluster: leased as %s by %s", lease_name, client_name ?: "?");
   self->lease_name = g_strdup (lease_name);
   self->session = jmp_cluster_session_new (self->host, self->config, self->uuid);
+  g_signal_connect_object (self->session, "end-session",
+                           G_CALLBACK (jmp_cluster_end_session_cb), self, 0);
   jmp_cluster_listen (self);
 }
 
@@ -420,9 +431,8 @@ jmp_cluster_register_cb (GBytes *response, gint code, const gchar *details, gpoi
   jmp_set_str (&self->uuid, resp->uuid);
   jmp_pb_free (resp);
 
-  jmp_cluster_report_status (self, self->lease_ready
-                             ? JUMPSTARTER__V1__EXPORTER_STATUS__EXPORTER_STATUS_LEASE_READY
-                             : JUMPSTARTER__V1__EXPORTER_STATUS__EXPORTER_STATUS_AVAILABLE, NULL);
+  /* again what it was: a controller that restarted learns it anew */
+  jmp_cluster_report_status (self, self->status, NULL);
   if (self->status_call == NULL)
     jmp_cluster_open_status (self);
 }

@@ -23,13 +23,15 @@ export function loadProtos(protoDir) {
   return grpc.loadPackageDefinition(def).jumpstarter.v1;
 }
 
-// A self-signed certificate for 127.0.0.1 and localhost.
-export function makeCertificate(dir) {
-  const key = path.join(dir, 'key.pem');
-  const cert = path.join(dir, 'cert.pem');
+// A self-signed certificate for 127.0.0.1 and localhost, or for another
+// name only.
+export function makeCertificate(dir, name = 'localhost') {
+  const key = path.join(dir, `${name}-key.pem`);
+  const cert = path.join(dir, `${name}-cert.pem`);
+  const san = name === 'localhost' ? 'DNS:localhost,IP:127.0.0.1' : `DNS:${name}`;
   execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1',
-    '-nodes', '-days', '1', '-subj', '/CN=localhost', '-keyout', key, '-out', cert,
-    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' });
+    '-nodes', '-days', '1', '-subj', `/CN=${name}`, '-keyout', key, '-out', cert,
+    '-addext', `subjectAltName=${san}`], { stdio: 'ignore' });
   return { key: readFileSync(key), cert: readFileSync(cert) };
 }
 

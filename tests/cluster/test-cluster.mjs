@@ -318,6 +318,14 @@ test('byte stream: an unknown driver or a bad request header is an error, the ho
   assert.equal(await call('power', 'answer-later'), 'later');
 });
 
+test('EndSession: available again at once, as the client waits for', async () => {
+  const from = cluster.events.length;
+  const resp = await unary(lease.exporter, 'EndSession', {});
+  assert.equal(resp.success, true);
+  await cluster.waitFor((e) => e.type === 'ReportStatus' && e.status === STATUS('AVAILABLE'), 'AVAILABLE', from);
+  assert.equal((await unary(lease.exporter, 'GetStatus', {})).status, STATUS('AVAILABLE'));
+});
+
 test('the end of a lease: AVAILABLE again; a second lease works', async () => {
   const from = cluster.events.length;
   cluster.setLease(null);
@@ -373,4 +381,22 @@ test('a broken tls.ca is refused at start, naming the key', async () => {
   const { code } = await within(60000, child.exited, 'exit');
   assert.notEqual(code, 0);
   assert.match(child.log, /tls\.ca/);
+});
+
+test('tls.insecure: trusts the certificate shown first, still checks the host name', async () => {
+  const from = cluster.events.length;
+  const trusting = spawnHost(writeConfig('bench-4', { tls: { insecure: true } }), 'bench-4');
+  await cluster.waitFor((e) => e.type === 'Register' && e.metadata['jumpstarter-name'] === 'bench-4', 'Register', from);
+  trusting.kill('SIGTERM');
+  assert.equal((await within(60000, trusting.exited, 'exit')).code, 0, trusting.log);
+
+  // a controller whose certificate names another host
+  const other = new FakeCluster(proto, makeCertificate(tmp.dir, 'other.example'));
+  await other.start();
+  const child = spawnHost(writeConfig('bench-5', { endpoint: other.endpoint, tls: { insecure: true } }), 'bench-5');
+  await waitLog(child, /cannot register with 127\.0\.0\.1:\d+: UNAVAILABLE/, 'refused');
+  assert.equal(other.events.length, 0);
+  child.kill('SIGTERM');
+  assert.equal((await within(60000, child.exited, 'exit')).code, 0, child.log);
+  other.stop();
 });
