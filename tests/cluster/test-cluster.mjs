@@ -6,7 +6,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import readline from 'node:readline';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import path from 'node:path';
@@ -17,7 +19,17 @@ const HOST = process.env.JMP_TEST_HOST;
 const CLI = process.env.JMP_TEST_CLI;
 const STATUS = (s) => `EXPORTER_STATUS_${s}`;
 
-let tmp, tls, proto, cluster, host, hostLog = '', echoServer, udpServer, config;
+let tmp, tls, proto, cluster, host, echoServer, udpServer, camera, cameraPort, config;
+
+// tests/video's MJPEG camera (Debian's python3): real JPEG frames
+async function startCamera() {
+  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'video', 'mjpeg-server.py');
+  camera = spawn('/usr/bin/python3', [script, '--port', '0', '--width', '64', '--height', '48'],
+    { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await within(60000, new Promise((resolve) =>
+    readline.createInterface({ input: camera.stdout }).once('line', resolve)), 'camera port');
+  cameraPort = Number(line);
+}
 
 function startEchoServers() {
   echoServer = net.createServer({ allowHalfOpen: true }, (s) => {
@@ -48,6 +60,8 @@ function writeConfig(name, extra = {}) {
       udp: { type: 'UdpNetwork', config: { host: '127.0.0.1', port: udpServer.address().port } },
       power: { type: 'Declared', description: 'a declared driver' },
       harness: { type: 'Composite', children: { inner: { type: 'Declared' } } },
+      cam: { type: 'HttpVideo', config: { url: `http://127.0.0.1:${cameraPort}/stream`,
+                                          snapshot_url: `http://127.0.0.1:${cameraPort}/snapshot` } },
     },
     ...extra,
   }));
@@ -83,6 +97,7 @@ before(async () => {
   cluster = new FakeCluster(proto, tls);
   await cluster.start();
   await startEchoServers();
+  await startCamera();
   config = writeConfig('bench-1');
   host = spawnHost(config, 'bench-1');
 });
@@ -92,6 +107,7 @@ after(() => {
   cluster.stop();
   echoServer.close();
   udpServer.close();
+  camera.kill();
   tmp.remove();
 });
 
@@ -108,7 +124,7 @@ test('registers with the token and the exporter\'s identity', async () => {
 
 test('reports the tree root first, parents before children, with client classes', () => {
   const reports = register.request.reports;
-  assert.equal(reports.length, 6);
+  assert.equal(reports.length, 7);
   const root = reports[0];
   assert.equal(root.parent_uuid, undefined);
   assert.equal(root.labels['jumpstarter.dev/client'], 'jumpstarter_driver_composite.client.CompositeClient');
@@ -120,7 +136,8 @@ test('reports the tree root first, parents before children, with client classes'
     seen.add(r.uuid);
     byName[r.labels['jumpstarter.dev/name']] = r;
   }
-  assert.deepEqual(Object.keys(byName).sort(), ['echo', 'harness', 'inner', 'power', 'udp']);
+  assert.deepEqual(Object.keys(byName).sort(), ['cam', 'echo', 'harness', 'inner', 'power', 'udp']);
+  assert.equal(byName.cam.labels['jumpstarter.dev/client'], 'jumpstarter_driver_ustreamer.client.UStreamerClient');
   assert.equal(byName.echo.labels['jumpstarter.dev/client'], 'jumpstarter_driver_network.client.NetworkClient');
   assert.equal(byName.udp.labels['jumpstarter.dev/client'], 'jumpstarter_driver_network.client.NetworkClient');
   assert.equal(byName.power.labels['jumpstarter.dev/client'], 'jumpstarter.client.DriverClient');
@@ -141,7 +158,9 @@ test('keeps its local D-Bus API', () => {
   for (const name of ['echo', 'udp', 'power', 'inner']) assert.match(out, new RegExp(name));
 });
 
-let lease;
+let lease, fdsBefore;
+
+const fdCount = (child) => readdirSync(`/proc/${child.pid}/fd`).length;
 
 async function beginLease(name) {
   const from = cluster.events.length;
@@ -158,6 +177,7 @@ function reportByName(report, name) {
 }
 
 test('a lease: Listen first, then LEASE_READY; the session reports and says LEASE_READY', async () => {
+  fdsBefore = fdCount(host);
   lease = await beginLease('lease-1');
   const report = await unary(lease.exporter, 'GetReport', {});
   assert.equal(report.uuid, 'exporter-uuid-1');
@@ -304,6 +324,18 @@ test('byte stream: UDP keeps datagram boundaries', async () => {
   await s.result();
 });
 
+test('video: state, snapshot as base64, connect as a byte stream', async () => {
+  const state = await call('cam', 'state');
+  assert.equal(state.online, true);
+  const jpeg = Buffer.from(await call('cam', 'snapshot'), 'base64');
+  assert.equal(jpeg.subarray(0, 2).toString('hex'), 'ffd8');
+  const s = openStream(await uuidOf('cam'));
+  s.send(Buffer.from('GET /snapshot HTTP/1.0\r\n\r\n'));
+  s.close();
+  const r = await s.result();
+  assert.match(r.data.subarray(0, 20).toString(), /^HTTP\/1\.[01] 200/);
+});
+
 test('byte stream: an unknown driver or a bad request header is an error, the host stays', async () => {
   const md = new grpc.Metadata();
   md.set('request', JSON.stringify({ kind: 'driver', uuid: 'nope', method: 'connect' }));
@@ -331,6 +363,10 @@ test('the end of a lease: AVAILABLE again; a second lease works', async () => {
   cluster.setLease(null);
   await cluster.waitFor((e) => e.type === 'ReportStatus' && e.status === STATUS('AVAILABLE'), 'AVAILABLE', from);
   lease.close();
+  // every stream, router connection and session socket of the lease is gone
+  await within(60000, new Promise((resolve) => {
+    const t = setInterval(() => { if (fdCount(host) <= fdsBefore) { clearInterval(t); resolve(); } }, 50);
+  }), `fds back to ${fdsBefore}`);
   lease = await beginLease('lease-2');
   assert.deepEqual(await call('power', 'echo', [str('z'), num(2)]), ['zz', 2]);
   const s = openStream(await uuidOf('echo'));
@@ -349,6 +385,16 @@ test('a lost Status stream is reopened, with one log line each way', async () =>
   // still leased: the status it reports again is LEASE_READY
   const again = await cluster.waitFor((e) => e.type === 'ReportStatus', 'ReportStatus again', from);
   assert.equal(again.status, STATUS('LEASE_READY'));
+});
+
+test('a reload (SIGHUP) registers the new tree', async () => {
+  const from = cluster.events.length;
+  const doc = JSON.parse(readFileSync(config));
+  doc.export.extra = { type: 'Declared' };
+  writeFileSync(config, JSON.stringify(doc));
+  host.kill('SIGHUP');
+  await cluster.waitFor((e) => e.type === 'Register' &&
+    e.request.reports.some((r) => r.labels['jumpstarter.dev/name'] === 'extra'), 'Register with extra', from);
 });
 
 test('SIGTERM: OFFLINE, then Unregister, then exit', async () => {
