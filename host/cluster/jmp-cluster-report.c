@@ -41,8 +41,9 @@ jmp_cluster_client_class (JmpDriver *driver)
 static GHashTable *
 jmp_cluster_methods_description (JmpDriver *driver)
 {
-  GHashTable *out = g_hash_table_new (g_str_hash, g_str_equal);
+  GHashTable *out = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autoptr(GPtrArray) methods = jmp_driver_type_get_methods (G_OBJECT_TYPE (driver));
+  g_autoptr(GHashTable) described = jmp_driver_get_methods_description (driver);
   GHashTableIter iter;
   gpointer key, value;
 
@@ -52,11 +53,11 @@ jmp_cluster_methods_description (JmpDriver *driver)
       const gchar *help = jmp_driver_method_get_help (method);
 
       if (help != NULL && *help != '\0')
-        g_hash_table_insert (out, (gpointer) jmp_driver_method_get_name (method), (gpointer) help);
+        g_hash_table_insert (out, g_strdup (jmp_driver_method_get_name (method)), g_strdup (help));
     }
-  g_hash_table_iter_init (&iter, jmp_driver_get_methods_description (driver));
+  g_hash_table_iter_init (&iter, described);
   while (g_hash_table_iter_next (&iter, &key, &value))
-    g_hash_table_insert (out, key, value);
+    g_hash_table_insert (out, g_strdup (key), g_strdup (value));
   return out;
 }
 

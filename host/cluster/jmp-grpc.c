@@ -744,8 +744,13 @@ jmp_grpc_channel_new (const gchar  *target,
                       GError      **error)
 {
   /* Jumpstarter's own defaults: keep idle streams (Status, Listen) alive
-   * through NATs and ingresses without waking a server too often. */
+   * through NATs and ingresses without waking a server too often; and
+   * reconnect no slower than our own back-off, not gRPC's two minutes;
+   * and a channel of its own connections, closed with it: a lease's
+   * router connection goes when the lease does. */
   static const struct { const gchar *key; int value; } defaults[] = {
+    { GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 30000 },
+    { GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1 },
     { GRPC_ARG_KEEPALIVE_TIME_MS, 20000 },
     { GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 180000 },
     { GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0 },

@@ -83,7 +83,7 @@ export class FakeCluster {
     return within(ms, new Promise((resolve) => this.waiters.push({ match, resolve })), what);
   }
 
-  async start() {
+  async start(controllerPort = 0) {
     const creds = () => grpc.ServerCredentials.createSsl(null,
       [{ private_key: this.tls.key, cert_chain: this.tls.cert }], false);
     this.controller = new grpc.Server();
@@ -121,7 +121,7 @@ export class FakeCluster {
       Stream: (call) => this.routerStream(call),
     });
     this.controllerPort = await new Promise((resolve, reject) =>
-      this.controller.bindAsync('127.0.0.1:0', creds(), (e, p) => (e ? reject(e) : resolve(p))));
+      this.controller.bindAsync(`127.0.0.1:${controllerPort}`, creds(), (e, p) => (e ? reject(e) : resolve(p))));
     this.routerPort = await new Promise((resolve, reject) =>
       this.router.bindAsync('127.0.0.1:0', creds(), (e, p) => (e ? reject(e) : resolve(p))));
     this.endpoint = `127.0.0.1:${this.controllerPort}`;

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import readline from 'node:readline';
 import dgram from 'node:dgram';
@@ -160,7 +160,21 @@ test('keeps its local D-Bus API', () => {
 
 let lease, fdsBefore;
 
-const fdCount = (child) => readdirSync(`/proc/${child.pid}/fd`).length;
+// The host's fds, less HttpVideo's HTTP keep-alive connections to the
+// camera, which libsoup keeps for a while whatever the lease does.
+function cameraInodes() {
+  const port = cameraPort.toString(16).toUpperCase().padStart(4, '0');
+  return new Set(readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)
+    .map((l) => l.trim().split(/\s+/)).filter((f) => f[2] && f[2].endsWith(`:${port}`)).map((f) => f[9]));
+}
+function hostFds(child) {
+  const camera = cameraInodes();
+  return readdirSync(`/proc/${child.pid}/fd`).map((fd) => {
+    try { return `${fd}:${readlinkSync(`/proc/${child.pid}/fd/${fd}`)}`; } catch { return `${fd}:gone`; }
+  }).filter((f) => !camera.has((f.match(/socket:\[(\d+)\]/) || [])[1]));
+}
+const fdCount = (child) => hostFds(child).length;
+const fdList = (child) => hostFds(child).join(' ');
 
 async function beginLease(name) {
   const from = cluster.events.length;
@@ -178,6 +192,7 @@ function reportByName(report, name) {
 
 test('a lease: Listen first, then LEASE_READY; the session reports and says LEASE_READY', async () => {
   fdsBefore = fdCount(host);
+  if (process.env.JMP_TEST_VERBOSE) console.error('fds before', fdList(host));
   lease = await beginLease('lease-1');
   const report = await unary(lease.exporter, 'GetReport', {});
   assert.equal(report.uuid, 'exporter-uuid-1');
@@ -365,8 +380,12 @@ test('the end of a lease: AVAILABLE again; a second lease works', async () => {
   lease.close();
   // every stream, router connection and session socket of the lease is gone
   await within(60000, new Promise((resolve) => {
-    const t = setInterval(() => { if (fdCount(host) <= fdsBefore) { clearInterval(t); resolve(); } }, 50);
-  }), `fds back to ${fdsBefore}`);
+    let n = 0;
+    const t = setInterval(() => {
+      if (process.env.JMP_TEST_VERBOSE && ++n % 100 === 0) console.error('fds now', fdList(host));
+      if (fdCount(host) <= fdsBefore) { clearInterval(t); resolve(); }
+    }, 50);
+  }), `fds back to ${fdsBefore}`).catch((e) => { e.message += `: ${fdList(host)}`; throw e; });
   lease = await beginLease('lease-2');
   assert.deepEqual(await call('power', 'echo', [str('z'), num(2)]), ['zz', 2]);
   const s = openStream(await uuidOf('echo'));
@@ -419,6 +438,25 @@ test('a bad token: UNAUTHENTICATED with the endpoint, logged per attempt, retrie
   child.kill('SIGTERM');
   const { code } = await within(60000, child.exited, 'exit');
   assert.equal(code, 0, child.log);
+});
+
+test('a controller that is down at start is retried until it is up, with one line', async () => {
+  const late = new FakeCluster(proto, tls);
+  await late.start();
+  const port = late.controllerPort;
+  late.stop();
+  const child = spawnHost(writeConfig('bench-6', { endpoint: `127.0.0.1:${port}` }), 'bench-6');
+  await waitLog(child, /cannot register with 127\.0\.0\.1:\d+: UNAVAILABLE/, 'down');
+  // a few attempts fail meanwhile (1 s, then 2 s later): not a bound, a chance
+  await new Promise((resolve) => setTimeout(resolve, 4000));
+  const again = new FakeCluster(proto, tls);
+  await again.start(port);
+  await again.waitFor((e) => e.type === 'Register', 'Register once up');
+  await waitLog(child, /cluster: online at/, 'online');
+  assert.equal(child.log.match(/cannot register/g).length, 1, child.log);
+  child.kill('SIGTERM');
+  assert.equal((await within(60000, child.exited, 'exit')).code, 0, child.log);
+  again.stop();
 });
 
 test('a broken tls.ca is refused at start, naming the key', async () => {
