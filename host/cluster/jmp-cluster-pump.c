@@ -42,6 +42,7 @@ struct _JmpClusterPump
 
   JmpClusterPumpDoneFunc  done;
   gpointer                done_data;
+  gchar                  *peer;         /* the router, for its errors */
 };
 
 JmpClusterPump *
@@ -73,6 +74,7 @@ jmp_cluster_pump_unref (JmpClusterPump *self)
   jmp_cluster_pump_close_socket (self);
   g_clear_pointer (&self->frame, jmp_pb_free);
   jmp_grpc_call_unref (self->call);
+  g_free (self->peer);
   g_free (self);
 }
 
@@ -119,7 +121,11 @@ jmp_cluster_pump_finished_cb (JmpGrpcCall *call, gint code, const gchar *details
 {
   JmpClusterPump *self = user_data;
 
-  if (code != GRPC_STATUS_OK)
+  /* a router that refuses or drops us is worth a line; a client that
+   * goes away is not */
+  if (self->peer != NULL && code != GRPC_STATUS_OK && code != GRPC_STATUS_CANCELLED)
+    g_message ("cluster: router %s: %s: %s", self->peer, jmp_grpc_status_name (code), details);
+  else if (code != GRPC_STATUS_OK)
     g_debug ("cluster: stream ended: %s: %s", jmp_grpc_status_name (code), details);
   self->over = TRUE;
   jmp_cluster_pump_notify (self);
@@ -329,14 +335,18 @@ jmp_cluster_pump_new (JmpGrpcCall *call, gboolean server, JmpClusterPumpDoneFunc
 /**
  * jmp_cluster_pump_new_client:
  * @call: a RouterService.Stream call, not started
+ * @peer: the router's endpoint, for messages
  * @done: called once when the call is over and the socket closed
  */
 JmpClusterPump *
 jmp_cluster_pump_new_client (JmpGrpcCall            *call,
+                             const gchar            *peer,
                              JmpClusterPumpDoneFunc  done,
                              gpointer                user_data)
 {
   JmpClusterPump *self = jmp_cluster_pump_new (call, FALSE, done, user_data);
+
+  self->peer = g_strdup (peer);
 
   jmp_grpc_call_start (call, NULL, NULL, jmp_cluster_pump_finished_cb, self);
   return self;

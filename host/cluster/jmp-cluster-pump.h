@@ -21,6 +21,7 @@ typedef void (*JmpClusterPumpDoneFunc) (JmpClusterPump *pump,
                                         gpointer        user_data);
 
 JmpClusterPump *jmp_cluster_pump_new_client (JmpGrpcCall            *call,
+                                             const gchar            *peer,
                                              JmpClusterPumpDoneFunc  done,
                                              gpointer                user_data);
 JmpClusterPump *jmp_cluster_pump_new_server (JmpGrpcCall            *call,

@@ -410,7 +410,8 @@ jmp_cluster_session_serve (JmpGrpcServer *server, JmpGrpcCall *call, const gchar
 /* Router connections */
 
 static void
-jmp_cluster_session_bridge (JmpClusterSession *self, grpc_channel *channel, const gchar *token)
+jmp_cluster_session_bridge (JmpClusterSession *self, grpc_channel *channel,
+                            const gchar *endpoint, const gchar *token)
 {
   g_autofree gchar *bearer = g_strconcat ("Bearer ", token, NULL);
   const gchar *metadata[] = { "authorization", bearer, NULL };
@@ -435,7 +436,7 @@ jmp_cluster_session_bridge (JmpClusterSession *self, grpc_channel *channel, cons
     }
   jmp_grpc_server_add_fd (self->server, sv[1]);
   call = jmp_grpc_call_new (channel, JMP_ROUTER_STREAM, metadata, -1);
-  pump = jmp_cluster_pump_new_client (call, jmp_cluster_session_pump_done, self);
+  pump = jmp_cluster_pump_new_client (call, endpoint, jmp_cluster_session_pump_done, self);
   jmp_cluster_session_add_pump (self, pump);
   jmp_cluster_pump_attach (pump, socket);
 }
@@ -461,7 +462,7 @@ jmp_cluster_session_channel_cb (GObject *source, GAsyncResult *res, gpointer use
   else
     {
       g_hash_table_insert (self->channels, g_strdup (data->endpoint), channel);
-      jmp_cluster_session_bridge (self, channel, data->token);
+      jmp_cluster_session_bridge (self, channel, data->endpoint, data->token);
     }
   g_object_unref (data->self);
   g_free (data->endpoint);
@@ -487,7 +488,7 @@ jmp_cluster_session_connect (JmpClusterSession *self,
   channel = g_hash_table_lookup (self->channels, router_endpoint);
   if (channel != NULL)
     {
-      jmp_cluster_session_bridge (self, channel, router_token);
+      jmp_cluster_session_bridge (self, channel, router_endpoint, router_token);
       return;
     }
   data = g_new0 (JmpClusterDialData, 1);

@@ -394,6 +394,17 @@ test('the end of a lease: AVAILABLE again; a second lease works', async () => {
   assert.equal((await s.result()).data.toString(), 'again');
 });
 
+test('a router that cannot be reached is one line; the lease goes on', async () => {
+  const gone = new FakeCluster(proto, tls);
+  await gone.start();
+  const endpoint = gone.routerEndpoint;
+  gone.stop();
+  cluster.listenCalls.filter((c) => !c.cancelled).at(-1)
+    .write({ router_endpoint: endpoint, router_token: 'x' });
+  await waitLog(host, new RegExp(`cluster: router ${endpoint.replace(/\./g, '\\.')}: UNAVAILABLE`), 'router line');
+  assert.equal(await call('power', 'answer-later'), 'later');
+});
+
 test('a lost Status stream is reopened, with one log line each way', async () => {
   const from = cluster.events.length;
   cluster.dropStatus();
