@@ -103,12 +103,6 @@ jmp_cluster_session_pump_done (JmpClusterPump *pump, gpointer user_data)
   g_ptr_array_remove_fast (self->pumps, pump);
 }
 
-static void
-jmp_cluster_session_add_pump (JmpClusterSession *self, JmpClusterPump *pump)
-{
-  g_ptr_array_add (self->pumps, pump);
-}
-
 /* Unary calls of ExporterService */
 
 typedef void (*JmpClusterUnaryHandler) (JmpClusterSession *self,
@@ -351,7 +345,7 @@ jmp_cluster_session_stream (JmpClusterSession *self, JmpGrpcCall *call)
   gint code;
 
   pump = jmp_cluster_pump_new_server (call, jmp_cluster_session_pump_done, self);
-  jmp_cluster_session_add_pump (self, pump);
+  g_ptr_array_add (self->pumps, pump);
   driver = jmp_cluster_session_stream_target (self, header, &code, &details);
   if (driver == NULL)
     {
@@ -437,7 +431,7 @@ jmp_cluster_session_bridge (JmpClusterSession *self, grpc_channel *channel,
   jmp_grpc_server_add_fd (self->server, sv[1]);
   call = jmp_grpc_call_new (channel, JMP_ROUTER_STREAM, metadata, -1);
   pump = jmp_cluster_pump_new_client (call, endpoint, jmp_cluster_session_pump_done, self);
-  jmp_cluster_session_add_pump (self, pump);
+  g_ptr_array_add (self->pumps, pump);
   jmp_cluster_pump_attach (pump, socket);
 }
 

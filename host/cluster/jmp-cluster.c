@@ -150,12 +150,12 @@ jmp_cluster_schedule_retry (JmpCluster *self)
 }
 
 static void
-jmp_cluster_unary (JmpCluster       *self,
-                   const gchar      *method,
+jmp_cluster_unary (JmpCluster             *self,
+                   const gchar            *method,
                    const ProtobufCMessage *request,
-                   gint64            timeout_ms,
-                   JmpGrpcUnaryFunc  func,
-                   gpointer          user_data)
+                   gint64                  timeout_ms,
+                   JmpGrpcUnaryFunc        func,
+                   gpointer                user_data)
 {
   g_autofree gchar *path = g_strconcat (JMP_CLUSTER_SERVICE, method, NULL);
   g_autoptr(GBytes) bytes = jmp_pb_pack (request);

@@ -514,12 +514,6 @@ jmp_grpc_call_cancel (JmpGrpcCall *self)
     grpc_call_cancel (self->call, NULL);
 }
 
-gboolean
-jmp_grpc_call_is_over (JmpGrpcCall *self)
-{
-  return self->over;
-}
-
 /**
  * jmp_grpc_call_dup_metadata:
  * @key: a header's name, in lower case

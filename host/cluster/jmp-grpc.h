@@ -67,7 +67,6 @@ void           jmp_grpc_call_send        (JmpGrpcCall        *call,
                                           gpointer            user_data);
 void           jmp_grpc_call_close_send  (JmpGrpcCall        *call);
 void           jmp_grpc_call_cancel      (JmpGrpcCall        *call);
-gboolean       jmp_grpc_call_is_over     (JmpGrpcCall        *call);
 
 gchar         *jmp_grpc_call_dup_metadata (JmpGrpcCall       *call,
                                           const gchar        *key);
