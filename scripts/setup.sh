@@ -16,6 +16,8 @@ packages=(
   python3-websockets websocketd openssl glib-networking openssh-client openssh-server
   gi-docgen scdoc groff-base man-db bash-completion
   clang-14 libfuzzer-14-dev
+  libgrpc-dev libprotobuf-c-dev protobuf-c-compiler libprotobuf-dev protobuf-compiler
+  nodejs
 )
 
 missing=()
@@ -30,6 +32,20 @@ if [ "${#missing[@]}" -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# npm comes with nodejs from some sources and alone from Debian's
+if ! command -v npm >/dev/null 2>&1; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq --no-install-recommends npm
+fi
+
+# The fake Jumpstarter cluster of tests/cluster: @grpc/grpc-js and
+# @grpc/proto-loader at the versions of its package-lock.json, in the
+# project, not system-wide.
+if [ ! -d tests/cluster/node_modules/@grpc/grpc-js ] ||
+   [ tests/cluster/package-lock.json -nt tests/cluster/node_modules/.package-lock.json ]; then
+  (cd tests/cluster && npm ci --no-audit --no-fund)
 fi
 
 if [ ! -f build/build.ninja ]; then

@@ -329,6 +329,7 @@ jmp_shell_start_host (JmpShell *shell, GError **error)
     program,
     "--config", shell->config_path,
     "--listen", listen,
+    "--local",
     "--print-address",
     NULL
   };

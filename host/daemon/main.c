@@ -18,6 +18,7 @@
 #include "jmp-call-limit.h"
 #include "jmp-bus-names.h"
 #include "jmp-config-watch.h"
+#include "jmp-daemon-cluster.h"
 #include "jmp-export.h"
 #include "jmp-host.h"
 #include "jmp-host-source.h"
@@ -31,6 +32,7 @@ typedef struct {
   JmpBusNames   *bus_names;
   JmpPeerServer *peer_server;
   JmpConfigWatch *watch;
+  GObject       *cluster;    /* NULL: local only */
   gboolean       print_address;
   gint           exit_status;
 } JmpDaemon;
@@ -43,6 +45,7 @@ static gboolean opt_system = FALSE;
 static gboolean opt_allow_root = FALSE;
 static gchar *opt_allow_group = NULL;
 static gboolean opt_print_address = FALSE;
+static gboolean opt_local = FALSE;
 static gboolean opt_verbose = FALSE;
 static gboolean opt_version = FALSE;
 static gboolean opt_inspect = FALSE;
@@ -80,6 +83,8 @@ static const GOptionEntry jmp_daemon_options[] = {
     N_("Also load plugins from DIR (before the default directories)"), N_("DIR") },
   { "inspect", 'i', G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, jmp_daemon_inspect_cb,
     N_("List plugins and driver types, or the config keys of TYPE, and exit"), N_("TYPE") },
+  { "local", 0, 0, G_OPTION_ARG_NONE, &opt_local,
+    N_("Serve here only, even if the config names a cluster endpoint"), NULL },
   { "print-address", 0, 0, G_OPTION_ARG_NONE, &opt_print_address,
     N_("Print the address clients connect to once the drivers are up"), NULL },
   { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose,
@@ -320,7 +325,8 @@ main (int argc, char *argv[])
   daemon.print_address = opt_print_address;
   daemon.host = jmp_host_new (registry, config_path);
   jmp_host_set_alias (daemon.host, alias);
-  if (!jmp_host_load (daemon.host, &error))
+  if (!jmp_host_load (daemon.host, &error) ||
+      (!opt_local && !jmp_daemon_join_cluster (daemon.host, &daemon.cluster, &error)))
     {
       g_printerr ("jumpstarter-host: %s\n", error->message);
       g_clear_object (&daemon.host);
@@ -345,6 +351,7 @@ main (int argc, char *argv[])
                            : jmp_daemon_serve_bus (&daemon, &error)))
     {
       g_printerr ("jumpstarter-host: %s\n", error->message);
+      jmp_daemon_leave_cluster (&daemon.cluster);
       g_clear_object (&daemon.watch);
       g_clear_object (&daemon.peer_server);
       g_clear_object (&daemon.bus_names);
@@ -357,6 +364,7 @@ main (int argc, char *argv[])
     }
 
   g_main_loop_run (daemon.loop);
+  jmp_daemon_leave_cluster (&daemon.cluster);
 
   if (daemon.peer_server != NULL)
     jmp_peer_server_stop (daemon.peer_server);

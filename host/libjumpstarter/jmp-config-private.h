@@ -11,6 +11,7 @@
 #include <json-glib/json-glib.h>
 
 #include "jmp-config-entry.h"
+#include "jmp-config.h"
 
 G_BEGIN_DECLS
 
@@ -25,6 +26,10 @@ G_BEGIN_DECLS
 
 /* Nesting deeper than this is refused: every walk of the tree recurses. */
 #define JMP_CONFIG_MAX_DEPTH 256
+
+/* jmp-config.c: the whole document, for the keys only a cluster exporter
+ * reads (endpoint, token, tls, grpcOptions) */
+JsonNode       *jmp_config_get_node               (JmpConfig    *self);
 
 /* jmp-config-yaml.c */
 JsonNode       *jmp_config_yaml_parse             (const gchar  *data,

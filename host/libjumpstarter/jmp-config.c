@@ -67,8 +67,10 @@ G_DEFINE_FINAL_TYPE (JmpConfig, jmp_config, G_TYPE_OBJECT)
 /* A config is a few kilobytes; this only stops `--config /dev/zero`. */
 #define JMP_CONFIG_MAX_SIZE    (4 * 1024 * 1024)
 
-/* Used by Jumpstarter's distributed mode (a controller, leases), not by a
- * local host: accepted so that the same file serves both. */
+/* Used by Jumpstarter's distributed mode (a controller, leases), not by the
+ * driver tree: accepted so that the same file serves both. The host's
+ * cluster client (host/cluster) reads endpoint, token, tls and grpcOptions
+ * from the document itself (jmp_config_get_node()). */
 static const gchar *jmp_config_ignored_keys[] = {
   "endpoint", "token", "tls", "grpcOptions", "grpcConfig", "hooks",
   "failureDetection", "exitOnLeaseEnd",
@@ -734,6 +736,14 @@ jmp_config_get_motd (JmpConfig *self)
   g_return_val_if_fail (JMP_IS_CONFIG (self), NULL);
 
   return self->motd;
+}
+
+JsonNode *
+jmp_config_get_node (JmpConfig *self)
+{
+  g_return_val_if_fail (JMP_IS_CONFIG (self), NULL);
+
+  return self->root;
 }
 
 /**
