@@ -261,8 +261,8 @@ jmp_cluster_value_convert (const Google__Protobuf__Value *value,
             g_autofree gchar *sig = g_variant_type_dup_string (type);
 
             g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                         _("%s: a list of %" G_GSIZE_FORMAT " does not fit type %s"),
-                         place, value->list_value->n_values, sig);
+                         _("%s: a list of %zu does not fit type %s"),
+                         place, (size_t) value->list_value->n_values, sig);
             return NULL;
           }
         children = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
@@ -318,8 +318,8 @@ jmp_cluster_args_to_variant (Google__Protobuf__Value **args,
   if (g_variant_type_n_items (type) != n_args)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   _("takes %" G_GSIZE_FORMAT " arguments %s, not %" G_GSIZE_FORMAT),
-                   g_variant_type_n_items (type), signature, n_args);
+                   _("takes %zu arguments %s, not %zu"),
+                   (size_t) g_variant_type_n_items (type), signature, (size_t) n_args);
       return NULL;
     }
   for (item = g_variant_type_first (type); item != NULL; item = g_variant_type_next (item), i++)
