@@ -95,8 +95,10 @@ test_peer_cost (void)
   after = rss_kib (pid);
   g_test_message ("%u peers at %u drivers: %" G_GUINT64_FORMAT " KiB -> %" G_GUINT64_FORMAT
                   " KiB", N_PEERS - 1, N_DRIVERS, before, after);
-  /* a private export per peer was ~5 KiB per driver: 47 MiB here */
-  g_assert_cmpuint (after - before, <, (N_PEERS - 1) * 256);
+  /* a private export per peer was ~5 KiB per driver: 47 MiB here (under
+   * ASan its quarantine keeps freed memory: no bound there) */
+  if (g_getenv ("JMP_TEST_SANITIZED") == NULL)
+    g_assert_cmpuint (after - before, <, (N_PEERS - 1) * 256);
 
   /* every peer still hears every change of the shared export */
   for (guint i = 0; i < N_PEERS; i++)
