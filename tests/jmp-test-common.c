@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <errno.h>
+#include <string.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -303,4 +304,49 @@ jmp_test_wait_flag (gboolean *flag, guint timeout_ms)
   while (!*flag)
     g_main_context_iteration (NULL, TRUE);
   g_source_remove (id);
+}
+
+void
+jmp_test_send_all (GSocket *socket, const void *data, gsize len)
+{
+  g_autoptr(GError) error = NULL;
+  gsize done = 0;
+
+  while (done < len)
+    {
+      gssize n = g_socket_send (socket, (const gchar *) data + done, len - done, NULL, &error);
+      g_assert_no_error (error);
+      done += n;
+    }
+}
+
+GBytes *
+jmp_test_receive_to_eof (GSocket *socket)
+{
+  g_autoptr(GError) error = NULL;
+  GByteArray *buffer = g_byte_array_new ();
+  guint8 chunk[65536];
+  gssize n;
+
+  while ((n = g_socket_receive (socket, (gchar *) chunk, sizeof chunk, NULL, &error)) > 0)
+    g_byte_array_append (buffer, chunk, n);
+  g_assert_no_error (error);
+  return g_byte_array_free_to_bytes (buffer);
+}
+
+GBytes *
+jmp_test_random_bytes (gsize len)
+{
+  guint8 *data = g_malloc (len);
+  gsize i = 0;
+
+  /* a word at a time: the suites move tens of MiB of it */
+  for (; i + 4 <= len; i += 4)
+    {
+      guint32 word = g_random_int ();
+      memcpy (data + i, &word, 4);
+    }
+  for (; i < len; i++)
+    data[i] = g_random_int_range (0, 256);
+  return g_bytes_new_take (data, len);
 }

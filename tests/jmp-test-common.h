@@ -53,6 +53,14 @@ guint        jmp_test_wait_fds         (GPid pid, guint expected, guint timeout_
 /* Same, until it has at most @limit (a transient fd elsewhere may close). */
 guint        jmp_test_wait_fds_at_most (GPid pid, guint limit, guint timeout_ms);
 
+/* Blocking socket I/O for tests: every byte of @data; everything up to EOF. */
+void         jmp_test_send_all         (GSocket     *socket,
+                                        const void  *data,
+                                        gsize        len);
+GBytes      *jmp_test_receive_to_eof   (GSocket     *socket);
+/* @len random bytes. */
+GBytes      *jmp_test_random_bytes     (gsize        len);
+
 /* Runs the main context until @flag is TRUE (asserting within @timeout_ms). */
 void         jmp_test_wait_flag        (gboolean *flag, guint timeout_ms);
 

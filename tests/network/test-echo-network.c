@@ -64,44 +64,6 @@ open_stream (Fixture *f)
 }
 
 static void
-send_all (GSocket *socket, const guint8 *data, gsize len)
-{
-  g_autoptr(GError) error = NULL;
-  gsize done = 0;
-
-  while (done < len)
-    {
-      gssize n = g_socket_send (socket, (const gchar *) data + done, len - done, NULL, &error);
-      g_assert_no_error (error);
-      done += n;
-    }
-}
-
-static GBytes *
-receive_to_eof (GSocket *socket)
-{
-  g_autoptr(GError) error = NULL;
-  GByteArray *buffer = g_byte_array_new ();
-  guint8 chunk[65536];
-  gssize n;
-
-  while ((n = g_socket_receive (socket, (gchar *) chunk, sizeof chunk, NULL, &error)) > 0)
-    g_byte_array_append (buffer, chunk, n);
-  g_assert_no_error (error);
-  return g_byte_array_free_to_bytes (buffer);
-}
-
-static GBytes *
-random_bytes (gsize len)
-{
-  guint8 *data = g_malloc (len);
-
-  for (gsize i = 0; i < len; i++)
-    data[i] = g_random_int_range (0, 256);
-  return g_bytes_new_take (data, len);
-}
-
-static void
 test_roundtrip (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
@@ -145,7 +107,7 @@ writer_thread (gpointer user_data)
         done += n;
       return NULL;
     }
-  send_all (job->socket, data, len);
+  jmp_test_send_all (job->socket, data, len);
   g_socket_shutdown (job->socket, FALSE, TRUE, NULL);
   return NULL;
 }
@@ -155,14 +117,14 @@ static void
 test_half_close (Fixture *f, gconstpointer data)
 {
   g_autoptr(GSocket) socket = open_stream (f);
-  g_autoptr(GBytes) payload = random_bytes (1024 * 1024);
+  g_autoptr(GBytes) payload = jmp_test_random_bytes (1024 * 1024);
   g_autoptr(GBytes) reply = NULL;
   WriterJob job = { socket, payload, FALSE };
   GThread *writer;
 
   /* written from a thread: 1 MiB exceeds the socket buffers both ways */
   writer = g_thread_new ("writer", writer_thread, &job);
-  reply = receive_to_eof (socket);
+  reply = jmp_test_receive_to_eof (socket);
   g_thread_join (writer);
   g_assert_true (g_bytes_equal (payload, reply));
 }
@@ -179,7 +141,7 @@ test_concurrent (Fixture *f, gconstpointer data)
   for (guint i = 0; i < n_streams; i++)
     {
       g_ptr_array_add (sockets, open_stream (f));
-      g_ptr_array_add (payloads, random_bytes (4096 + i));
+      g_ptr_array_add (payloads, jmp_test_random_bytes (4096 + i));
     }
   /* every stream is open at once: the host pumps each end */
   g_assert_cmpuint (jmp_test_count_fds (pid), >=, baseline + n_streams);
@@ -188,12 +150,12 @@ test_concurrent (Fixture *f, gconstpointer data)
     {
       gsize len;
       const guint8 *bytes = g_bytes_get_data (g_ptr_array_index (payloads, i), &len);
-      send_all (g_ptr_array_index (sockets, i), bytes, len);
+      jmp_test_send_all (g_ptr_array_index (sockets, i), bytes, len);
       g_socket_shutdown (g_ptr_array_index (sockets, i), FALSE, TRUE, NULL);
     }
   for (guint i = 0; i < n_streams; i++)
     {
-      g_autoptr(GBytes) reply = receive_to_eof (g_ptr_array_index (sockets, i));
+      g_autoptr(GBytes) reply = jmp_test_receive_to_eof (g_ptr_array_index (sockets, i));
       g_assert_true (g_bytes_equal (reply, g_ptr_array_index (payloads, i)));
     }
   g_ptr_array_set_size (sockets, 0);
@@ -207,7 +169,7 @@ test_abandoned_stream (Fixture *f, gconstpointer data)
 {
   GPid pid = jmp_test_host_get_pid (f->host);
   guint baseline = jmp_test_count_fds (pid);
-  g_autoptr(GBytes) payload = random_bytes (4 * 1024 * 1024);
+  g_autoptr(GBytes) payload = jmp_test_random_bytes (4 * 1024 * 1024);
 
   for (guint i = 0; i < 10; i++)
     {
@@ -255,12 +217,12 @@ test_client_killed (Fixture *f, gconstpointer data)
   /* and the host serves on */
   {
     g_autoptr(GSocket) socket = open_stream (f);
-    g_autoptr(GBytes) payload = random_bytes (1000);
+    g_autoptr(GBytes) payload = jmp_test_random_bytes (1000);
     g_autoptr(GBytes) reply = NULL;
 
-    send_all (socket, g_bytes_get_data (payload, NULL), 1000);
+    jmp_test_send_all (socket, g_bytes_get_data (payload, NULL), 1000);
     g_socket_shutdown (socket, FALSE, TRUE, NULL);
-    reply = receive_to_eof (socket);
+    reply = jmp_test_receive_to_eof (socket);
     g_assert_true (g_bytes_equal (reply, payload));
   }
 }

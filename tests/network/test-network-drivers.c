@@ -355,44 +355,6 @@ get_address (JmpNetworkProxy *network)
   return address;
 }
 
-static void
-send_all (GSocket *socket, const guint8 *data, gsize len)
-{
-  g_autoptr(GError) error = NULL;
-  gsize done = 0;
-
-  while (done < len)
-    {
-      gssize n = g_socket_send (socket, (const gchar *) data + done, len - done, NULL, &error);
-      g_assert_no_error (error);
-      done += n;
-    }
-}
-
-static GBytes *
-receive_to_eof (GSocket *socket)
-{
-  g_autoptr(GError) error = NULL;
-  GByteArray *buffer = g_byte_array_new ();
-  guint8 chunk[65536];
-  gssize n;
-
-  while ((n = g_socket_receive (socket, (gchar *) chunk, sizeof chunk, NULL, &error)) > 0)
-    g_byte_array_append (buffer, chunk, n);
-  g_assert_no_error (error);
-  return g_byte_array_free_to_bytes (buffer);
-}
-
-static GBytes *
-random_bytes (gsize len)
-{
-  guint8 *data = g_malloc (len);
-
-  for (gsize i = 0; i < len; i++)
-    data[i] = g_random_int_range (0, 256);
-  return g_bytes_new_take (data, len);
-}
-
 typedef struct {
   GSocket *socket;
   GBytes  *payload;
@@ -405,7 +367,7 @@ writer_thread (gpointer user_data)
   gsize len;
   const guint8 *data = g_bytes_get_data (job->payload, &len);
 
-  send_all (job->socket, data, len);
+  jmp_test_send_all (job->socket, data, len);
   g_socket_shutdown (job->socket, FALSE, TRUE, NULL);
   return NULL;
 }
@@ -416,13 +378,13 @@ writer_thread (gpointer user_data)
 static void
 assert_echo_half_close (GSocket *socket, gsize len)
 {
-  g_autoptr(GBytes) payload = random_bytes (len);
+  g_autoptr(GBytes) payload = jmp_test_random_bytes (len);
   g_autoptr(GBytes) reply = NULL;
   WriterJob job = { socket, payload };
   GThread *writer;
 
   writer = g_thread_new ("writer", writer_thread, &job);
-  reply = receive_to_eof (socket);
+  reply = jmp_test_receive_to_eof (socket);
   g_thread_join (writer);
   g_assert_cmpuint (g_bytes_get_size (reply), ==, len);
   g_assert_true (g_bytes_equal (payload, reply));

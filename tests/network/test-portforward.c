@@ -144,20 +144,6 @@ forward_connect (JmpPortforward *forward)
   return socket_connect (jmp_portforward_get_local_address (forward));
 }
 
-static void
-send_all (GSocket *socket, const void *data, gsize len)
-{
-  g_autoptr(GError) error = NULL;
-  gsize done = 0;
-
-  while (done < len)
-    {
-      gssize n = g_socket_send (socket, (const gchar *) data + done, len - done, NULL, &error);
-      g_assert_no_error (error);
-      done += n;
-    }
-}
-
 static GBytes *
 receive_exact (GSocket *socket, gsize len)
 {
@@ -175,20 +161,6 @@ receive_exact (GSocket *socket, gsize len)
   return g_bytes_new_take (data, len);
 }
 
-static GBytes *
-receive_to_eof (GSocket *socket)
-{
-  g_autoptr(GError) error = NULL;
-  GByteArray *buffer = g_byte_array_new ();
-  guint8 chunk[65536];
-  gssize n;
-
-  while ((n = g_socket_receive (socket, (gchar *) chunk, sizeof chunk, NULL, &error)) > 0)
-    g_byte_array_append (buffer, chunk, n);
-  g_assert_no_error (error);
-  return g_byte_array_free_to_bytes (buffer);
-}
-
 /* Sends @text and reads exactly as much back: the stream stays open. */
 static void
 assert_echo (GSocket *socket, const gchar *text)
@@ -196,7 +168,7 @@ assert_echo (GSocket *socket, const gchar *text)
   g_autoptr(GBytes) reply = NULL;
   gsize len = strlen (text);
 
-  send_all (socket, text, len);
+  jmp_test_send_all (socket, text, len);
   reply = receive_exact (socket, len);
   g_assert_cmpmem (g_bytes_get_data (reply, NULL), len, text, len);
 }
@@ -208,10 +180,10 @@ assert_echo_half_close (GSocket *socket, GBytes *payload)
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) reply = NULL;
 
-  send_all (socket, g_bytes_get_data (payload, NULL), g_bytes_get_size (payload));
+  jmp_test_send_all (socket, g_bytes_get_data (payload, NULL), g_bytes_get_size (payload));
   g_socket_shutdown (socket, FALSE, TRUE, &error);
   g_assert_no_error (error);
-  reply = receive_to_eof (socket);
+  reply = jmp_test_receive_to_eof (socket);
   g_assert_cmpuint (g_bytes_get_size (reply), ==, g_bytes_get_size (payload));
   g_assert_true (g_bytes_equal (reply, payload));
 }
@@ -274,7 +246,7 @@ transfer_writer (gpointer user_data)
 
       prng_fill (&state, chunk, len);
       g_checksum_update (t->sent, chunk, len);
-      send_all (t->socket, chunk, len);
+      jmp_test_send_all (t->socket, chunk, len);
       done += len;
     }
   g_socket_shutdown (t->socket, FALSE, TRUE, &error);
@@ -913,14 +885,14 @@ concurrent_echo_job (gpointer user_data)
     {
       g_autoptr(GError) error = NULL;
 
-      send_all (c->sockets[i], g_bytes_get_data (c->payloads[i], NULL),
+      jmp_test_send_all (c->sockets[i], g_bytes_get_data (c->payloads[i], NULL),
                 g_bytes_get_size (c->payloads[i]));
       g_socket_shutdown (c->sockets[i], FALSE, TRUE, &error);
       g_assert_no_error (error);
     }
   for (guint i = 0; i < N_CONCURRENT; i++)
     {
-      g_autoptr(GBytes) reply = receive_to_eof (c->sockets[i]);
+      g_autoptr(GBytes) reply = jmp_test_receive_to_eof (c->sockets[i]);
       g_assert_true (g_bytes_equal (reply, c->payloads[i]));
     }
   return NULL;
@@ -1366,7 +1338,7 @@ send_and_hang_up (gpointer data)
   gsize len;
   const guint8 *bytes = g_bytes_get_data (job->payload, &len);
 
-  send_all (job->socket, bytes, len);
+  jmp_test_send_all (job->socket, bytes, len);
   g_socket_close (job->socket, NULL);
   g_atomic_int_set (&job->done, 1);
   return NULL;
@@ -2112,7 +2084,7 @@ test_cli_client_killed (Fixture *f, gconstpointer data)
       assert_echo (s, text);
       /* half of them with unread echo piling up */
       if (i % 2 == 1)
-        send_all (s, g_bytes_get_data (pile, NULL), g_bytes_get_size (pile));
+        jmp_test_send_all (s, g_bytes_get_data (pile, NULL), g_bytes_get_size (pile));
       g_ptr_array_add (sockets, s);
     }
   /* jmp's own connection and a stream per forwarded connection */

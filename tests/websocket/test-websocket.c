@@ -206,38 +206,10 @@ host_peak_rss (Fixture *f)
 
 /* ---- bytes ------------------------------------------------------------- */
 
-static void
-send_all (GSocket *socket, const guint8 *data, gsize len)
-{
-  g_autoptr(GError) error = NULL;
-  gsize done = 0;
-
-  while (done < len)
-    {
-      gssize n = g_socket_send (socket, (const gchar *) data + done, len - done, NULL, &error);
-      g_assert_no_error (error);
-      done += n;
-    }
-}
-
-static GBytes *
-receive_to_eof (GSocket *socket)
-{
-  g_autoptr(GError) error = NULL;
-  GByteArray *buffer = g_byte_array_new ();
-  guint8 chunk[65536];
-  gssize n;
-
-  while ((n = g_socket_receive (socket, (gchar *) chunk, sizeof chunk, NULL, &error)) > 0)
-    g_byte_array_append (buffer, chunk, n);
-  g_assert_no_error (error);
-  return g_byte_array_free_to_bytes (buffer);
-}
-
 static gchar *
 receive_text (GSocket *socket)
 {
-  g_autoptr(GBytes) bytes = receive_to_eof (socket);
+  g_autoptr(GBytes) bytes = jmp_test_receive_to_eof (socket);
 
   return g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
 }
@@ -255,19 +227,6 @@ receive_exactly (GSocket *socket, guint8 *data, gsize len)
       g_assert_cmpint (n, >, 0);
       done += n;
     }
-}
-
-static GBytes *
-random_bytes (gsize len)
-{
-  guint8 *data = g_malloc (len);
-  guint32 *words = (guint32 *) data;
-
-  for (gsize i = 0; i < len / 4; i++)
-    words[i] = g_random_int ();
-  for (gsize i = len / 4 * 4; i < len; i++)
-    data[i] = g_random_int_range (0, 256);
-  return g_bytes_new_take (data, len);
 }
 
 typedef struct {
@@ -288,7 +247,7 @@ writer_thread (gpointer user_data)
 
   for (gsize done = 0; done < len; done += chunk)
     {
-      send_all (w->socket, data + done, MIN (chunk, len - done));
+      jmp_test_send_all (w->socket, data + done, MIN (chunk, len - done));
       if (w->pause_ms > 0)
         g_usleep (w->pause_ms * 1000);
     }
@@ -326,7 +285,7 @@ test_seed_connect (Fixture *f, gconstpointer data)
 
   fixture_start (f, exports);
   socket = open_stream (f, "ws");
-  send_all (socket, (const guint8 *) "hello", 5);
+  jmp_test_send_all (socket, (const guint8 *) "hello", 5);
   receive_exactly (socket, buffer, 5);
   g_assert_cmpmem (buffer, 5, "hello", 5);
 
@@ -348,7 +307,7 @@ test_text_and_binary (Fixture *f, gconstpointer data)
 
   fixture_start (f, "  ws: {type: WebsocketNetwork, config: {url: \"ws://127.0.0.1:PORT/greet\"}}\n");
   socket = open_stream (f, "ws");
-  reply = receive_to_eof (socket);
+  reply = jmp_test_receive_to_eof (socket);
   g_assert_cmpmem (g_bytes_get_data (reply, NULL), g_bytes_get_size (reply),
                    expected, sizeof expected - 1);
 }
@@ -359,7 +318,7 @@ static void
 test_large (Fixture *f, gconstpointer data)
 {
   const gsize len = 16 * MIB;
-  g_autoptr(GBytes) payload = random_bytes (len);
+  g_autoptr(GBytes) payload = jmp_test_random_bytes (len);
   g_autoptr(GBytes) echoed = NULL;
   g_autoptr(GBytes) down = NULL;
   g_autofree gchar *answer = NULL;
@@ -400,7 +359,7 @@ test_large (Fixture *f, gconstpointer data)
   g_clear_object (&socket);
 
   socket = open_stream (f, "source");
-  down = receive_to_eof (socket);
+  down = jmp_test_receive_to_eof (socket);
   g_assert_cmpuint (g_bytes_get_size (down), ==, len);
   bytes = g_bytes_get_data (down, NULL);
   for (gsize i = 0; i < len; i++)
@@ -413,7 +372,7 @@ test_large (Fixture *f, gconstpointer data)
 static void
 test_half_close (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GBytes) payload = random_bytes (300 * 1024 + 7);
+  g_autoptr(GBytes) payload = jmp_test_random_bytes (300 * 1024 + 7);
   g_autoptr(GSocket) socket = NULL;
   g_autofree gchar *answer = NULL;
   g_autofree gchar *expected = sha256_answer (payload);
@@ -427,7 +386,7 @@ test_half_close (Fixture *f, gconstpointer data)
 
   fixture_start (f, "  collect: {type: WebsocketNetwork, config: {url: \"ws://127.0.0.1:PORT/collect\"}}\n");
   socket = open_stream (f, "collect");
-  send_all (socket, g_bytes_get_data (payload, NULL), g_bytes_get_size (payload));
+  jmp_test_send_all (socket, g_bytes_get_data (payload, NULL), g_bytes_get_size (payload));
   g_socket_shutdown (socket, FALSE, TRUE, NULL);
   answer = receive_text (socket);
   g_assert_cmpstr (answer, ==, expected);
@@ -563,20 +522,20 @@ test_concurrent (Fixture *f, gconstpointer data)
     g_autoptr(GBytes) rest = NULL;
 
     g_socket_shutdown (first, FALSE, TRUE, NULL);
-    rest = receive_to_eof (first);
+    rest = jmp_test_receive_to_eof (first);
   }
   baseline = jmp_test_wait_fds_at_most (pid, 0, 1000);
   for (guint i = 0; i < n_streams; i++)
     {
       g_ptr_array_add (sockets, open_stream (f, "echo"));
-      g_ptr_array_add (payloads, random_bytes (1000 + i * 37));
+      g_ptr_array_add (payloads, jmp_test_random_bytes (1000 + i * 37));
     }
   /* each: our socketpair end and the server's TCP connection */
   g_assert_cmpuint (jmp_test_count_fds (pid), >=, baseline + 2 * n_streams);
   for (guint i = 0; i < n_streams; i++)
     {
       GBytes *payload = g_ptr_array_index (payloads, i);
-      send_all (g_ptr_array_index (sockets, i), g_bytes_get_data (payload, NULL),
+      jmp_test_send_all (g_ptr_array_index (sockets, i), g_bytes_get_data (payload, NULL),
                 g_bytes_get_size (payload));
     }
   for (guint i = 0; i < n_streams; i++)
@@ -591,7 +550,7 @@ test_concurrent (Fixture *f, gconstpointer data)
     }
   for (guint i = 0; i < n_streams; i++)
     {
-      g_autoptr(GBytes) rest = receive_to_eof (g_ptr_array_index (sockets, i));
+      g_autoptr(GBytes) rest = jmp_test_receive_to_eof (g_ptr_array_index (sockets, i));
       g_assert_cmpuint (g_bytes_get_size (rest), ==, 0);
     }
   g_ptr_array_set_size (sockets, 0);
@@ -704,7 +663,7 @@ test_wss (Fixture *f, gconstpointer data)
   fixture_start (f, exports);
 
   socket = open_stream (f, "trusted");
-  send_all (socket, (const guint8 *) "over TLS!", 9);
+  jmp_test_send_all (socket, (const guint8 *) "over TLS!", 9);
   receive_exactly (socket, buffer, 9);
   g_assert_cmpmem (buffer, 9, "over TLS!", 9);
   g_clear_object (&socket);
@@ -756,7 +715,7 @@ test_back_pressure (Fixture *f, gconstpointer data)
 {
   const gsize len = 64 * MIB;
   const gsize limit = 32 * MIB;
-  g_autoptr(GBytes) payload = random_bytes (len);
+  g_autoptr(GBytes) payload = jmp_test_random_bytes (len);
   g_autoptr(GSocket) socket = NULL;
   g_autofree gchar *answer = NULL;
   g_autofree gchar *expected = sha256_answer (payload);
@@ -830,7 +789,7 @@ test_forward_tcp (Fixture *f, gconstpointer data)
   socket = tcp_connect ((guint16) g_ascii_strtoull (colon + 1, NULL, 10), &error);
   g_assert_no_error (error);
   g_socket_set_blocking (socket, TRUE);
-  send_all (socket, (const guint8 *) "hello tunnel", 12);
+  jmp_test_send_all (socket, (const guint8 *) "hello tunnel", 12);
   receive_exactly (socket, buffer, 12);
   g_assert_cmpmem (buffer, 12, "hello tunnel", 12);
   g_clear_object (&socket);
@@ -902,7 +861,7 @@ test_keepalive_and_address (Fixture *f, gconstpointer data)
   /* pings go out between our frames, the stream stays as it was */
   for (guint i = 0; i < 3; i++)
     {
-      send_all (socket, (const guint8 *) "tick", 4);
+      jmp_test_send_all (socket, (const guint8 *) "tick", 4);
       receive_exactly (socket, buffer, 4);
       g_assert_cmpmem (buffer, 4, "tick", 4);
       g_usleep (600 * 1000);
