@@ -6,13 +6,9 @@
 # against a real jumpstarter-host on a peer-to-peer socket.
 
 import os
-import shutil
-import signal
 import socket
 import stat
 import subprocess
-import sys
-import tempfile
 import textwrap
 import threading
 import unittest
@@ -44,31 +40,8 @@ export:
 TIMEOUT_SECONDS = 60
 
 
-class Host:
-    """A jumpstarter-host on a socket in a temporary directory."""
 
-    def __init__(self, config):
-        self.dir = tempfile.mkdtemp(prefix='jmp-gi-')
-        path = os.path.join(self.dir, 'bench.yaml')
-        with open(path, 'w') as f:
-            f.write(config)
-        listen = 'unix:path=' + os.path.join(self.dir, 'host.sock')
-        self.process = jmp_test_util.spawn(
-            [os.environ['JMP_TEST_HOST'], '--config', path,
-             '--listen', listen, '--print-address'],
-            stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
-        self.address = self.process.stdout.readline().strip()
-        if not self.address:
-            self.process.wait(TIMEOUT_SECONDS)
-            raise RuntimeError('jumpstarter-host did not start (status %d)'
-                               % self.process.returncode)
-
-    def stop(self):
-        self.process.send_signal(signal.SIGTERM)
-        status = self.process.wait(TIMEOUT_SECONDS)
-        self.process.stdout.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
-        return status
+Host = jmp_test_util.Host
 
 
 def run_until(loop, done):

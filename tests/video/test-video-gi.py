@@ -6,12 +6,7 @@
 # a dict, the snapshot as the JPEG bytes ustreamer served, sync and async,
 # against a real jumpstarter-host running Debian's ustreamer.
 
-import os
-import shutil
-import signal
-import subprocess
 import sys
-import tempfile
 import unittest
 
 import jmp_test_util  # from tests/, on PYTHONPATH
@@ -34,29 +29,8 @@ export:
 TIMEOUT_SECONDS = 60
 
 
-class Host:
-    def __init__(self, config):
-        self.dir = tempfile.mkdtemp(prefix='jmp-video-gi-')
-        path = os.path.join(self.dir, 'video.yaml')
-        with open(path, 'w') as f:
-            f.write(config)
-        listen = 'unix:path=' + os.path.join(self.dir, 'host.sock')
-        self.process = jmp_test_util.spawn(
-            [os.environ['JMP_TEST_HOST'], '--config', path,
-             '--listen', listen, '--print-address'],
-            stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
-        self.address = self.process.stdout.readline().strip()
-        if not self.address:
-            self.process.wait(TIMEOUT_SECONDS)
-            raise RuntimeError('jumpstarter-host did not start (status %d)'
-                               % self.process.returncode)
 
-    def stop(self):
-        self.process.send_signal(signal.SIGTERM)
-        status = self.process.wait(TIMEOUT_SECONDS)
-        self.process.stdout.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
-        return status
+Host = jmp_test_util.Host
 
 
 class VideoTest(unittest.TestCase):
