@@ -7,8 +7,12 @@
  * the host's fds from the others, gets its budget back as its streams
  * end, and streams the host does not pump are not counted.
  */
+#include <signal.h>
 #include <unistd.h>
 
+#include <gio/gunixfdlist.h>
+
+#include "jmp-stream-budget-private.h"
 #include "jmp-test-common.h"
 
 #define BUDGET 4
@@ -261,6 +265,179 @@ test_reload_returns (Fixture *f, gconstpointer data)
   assert_over_budget (renamed);
 }
 
+/* ---- on a bus: one budget per sender ------------------------------------ */
+
+static GDBusConnection *
+bus_connect (GTestDBus *bus)
+{
+  g_autoptr(GError) error = NULL;
+  GDBusConnection *connection;
+
+  connection = g_dbus_connection_new_for_address_sync (g_test_dbus_get_bus_address (bus),
+    G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+    G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION, NULL, NULL, &error);
+  g_assert_no_error (error);
+  return connection;
+}
+
+/* Connect() on the bus: the fd, or -1 with @error set */
+static gint
+bus_open_echo (GDBusConnection *connection, GError **error)
+{
+  g_autoptr(GUnixFDList) fds = NULL;
+  g_autoptr(GVariant) reply = NULL;
+
+  reply = g_dbus_connection_call_with_unix_fd_list_sync (connection, "dev.jumpstarter.Host1",
+    "/dev/jumpstarter/Host1/driver/echo", "dev.jumpstarter.Network1", "Connect", NULL,
+    G_VARIANT_TYPE ("(h)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, &fds, NULL, error);
+  if (reply == NULL)
+    return -1;
+  return g_unix_fd_list_get (fds, 0, error);
+}
+
+static void
+test_bus_senders (void)
+{
+  const gchar *yaml = "export:\n  echo: {type: EchoNetwork}\n";
+  g_autoptr(GTestDBus) bus = g_test_dbus_new (G_TEST_DBUS_NONE);
+  g_autoptr(GSubprocess) host = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GDBusConnection) first = NULL;
+  g_autoptr(GDBusConnection) second = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *dir = jmp_test_mkdtemp ();
+  g_autofree gchar *config = jmp_test_write_file (dir, "bus.yaml", yaml);
+  g_autofree gchar *line = NULL;
+  gint fds[BUDGET];
+  gint fd;
+
+  g_test_dbus_up (bus);
+  host = jmp_test_spawn (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, g_getenv ("JMP_TEST_HOST"),
+                         "--config", config, "--print-address",
+                         "--max-streams-per-peer", G_STRINGIFY (BUDGET), NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (host));
+  line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+
+  first = bus_connect (bus);
+  second = bus_connect (bus);
+  for (guint i = 0; i < BUDGET; i++)
+    {
+      fds[i] = bus_open_echo (first, &error);
+      g_assert_no_error (error);
+    }
+  fd = bus_open_echo (first, &error);
+  g_assert_cmpint (fd, ==, -1);
+  g_assert_true (g_dbus_error_is_remote_error (error));
+  g_assert_cmpstr (g_dbus_error_get_remote_error (error), ==, "dev.jumpstarter.Error.Unavailable");
+  g_clear_error (&error);
+
+  /* another sender on the same bus has its own budget */
+  fd = bus_open_echo (second, &error);
+  g_assert_no_error (error);
+  close (fd);
+  for (guint i = 0; i < BUDGET; i++)
+    close (fds[i]);
+
+  g_subprocess_send_signal (host, SIGTERM);
+  g_subprocess_wait (host, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_subprocess_get_exit_status (host), ==, 0);
+  g_dbus_connection_close_sync (first, NULL, NULL);
+  g_dbus_connection_close_sync (second, NULL, NULL);
+  g_test_dbus_down (bus);
+  jmp_test_rmdir (dir);
+}
+
+/* ---- the option ---------------------------------------------------------- */
+
+static void
+test_bad_option (void)
+{
+  const gchar *values[] = { "0", "-1", "1048577", "many" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (values); i++)
+    {
+      g_autoptr(GSubprocess) host = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree gchar *err = NULL;
+
+      host = jmp_test_spawn (G_SUBPROCESS_FLAGS_STDERR_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE,
+                             &error, g_getenv ("JMP_TEST_HOST"), "--listen", "unix:path=/nonexistent/x",
+                             "--max-streams-per-peer", values[i], NULL);
+      g_assert_no_error (error);
+      g_subprocess_communicate_utf8 (host, NULL, NULL, NULL, &err, &error);
+      g_assert_no_error (error);
+      g_test_message ("%s: %s", values[i], err);
+      g_assert_cmpint (g_subprocess_get_exit_status (host), ==, 2);
+      g_assert_nonnull (strstr (err, "--max-streams-per-peer"));
+      g_assert_nonnull (strstr (err, values[i]));
+    }
+}
+
+/* ---- the lease, in-process ------------------------------------------------ */
+
+static gpointer
+drop_lease_thread (gpointer lease)
+{
+  g_object_unref (lease);
+  return NULL;
+}
+
+static void
+test_lease (void)
+{
+  g_autoptr(JmpStreamBudget) budget = jmp_stream_budget_new (2);
+  g_autoptr(GCancellable) alice = g_cancellable_new ();
+  g_autoptr(GCancellable) bob = g_cancellable_new ();
+  g_autoptr(GCancellable) plain = g_cancellable_new ();
+  g_autoptr(JmpStreamLease) a1 = NULL;
+  g_autoptr(JmpStreamLease) a2 = NULL;
+  g_autoptr(JmpStreamLease) a3 = NULL;
+  g_autoptr(JmpStreamLease) b1 = NULL;
+  g_autoptr(GPtrArray) free_leases = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+
+  /* no budget attached (a driver used in-process): always granted */
+  for (guint i = 0; i < 100; i++)
+    {
+      g_ptr_array_add (free_leases, jmp_stream_lease_acquire (NULL, &error));
+      g_assert_no_error (error);
+      g_ptr_array_add (free_leases, jmp_stream_lease_acquire (plain, &error));
+      g_assert_no_error (error);
+    }
+
+  jmp_stream_budget_attach (budget, alice, "alice");
+  jmp_stream_budget_attach (budget, bob, "bob");
+  a1 = jmp_stream_lease_acquire (alice, &error);
+  g_assert_no_error (error);
+  a2 = jmp_stream_lease_acquire (alice, &error);
+  g_assert_no_error (error);
+  a3 = jmp_stream_lease_acquire (alice, &error);
+  g_assert_error (error, JMP_ERROR, JMP_ERROR_UNAVAILABLE);
+  g_assert_null (a3);
+  g_clear_error (&error);
+  b1 = jmp_stream_lease_acquire (bob, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (jmp_stream_budget_get_n_open (budget, "alice"), ==, 2);
+  g_assert_cmpuint (jmp_stream_budget_get_n_open (budget, "bob"), ==, 1);
+
+  /* a pump may end in another thread */
+  g_thread_join (g_thread_new ("drop", drop_lease_thread, g_steal_pointer (&a1)));
+  g_assert_cmpuint (jmp_stream_budget_get_n_open (budget, "alice"), ==, 1);
+  a3 = jmp_stream_lease_acquire (alice, &error);
+  g_assert_no_error (error);
+
+  /* the budget outlives its owner while leases hold it */
+  g_clear_pointer (&budget, jmp_stream_budget_unref);
+  g_clear_object (&alice);
+  g_clear_object (&a2);
+  g_clear_object (&a3);
+  g_clear_object (&b1);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -270,5 +447,8 @@ main (int argc, char *argv[])
               test_direct_not_counted, fixture_teardown);
   g_test_add ("/stream-budget/reload-returns", Fixture, NULL, fixture_setup,
               test_reload_returns, fixture_teardown);
+  g_test_add_func ("/stream-budget/bus-senders", test_bus_senders);
+  g_test_add_func ("/stream-budget/bad-option", test_bad_option);
+  g_test_add_func ("/stream-budget/lease", test_lease);
   return g_test_run ();
 }
