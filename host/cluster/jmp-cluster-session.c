@@ -557,7 +557,6 @@ jmp_cluster_session_new (JmpHost          *host,
                          const gchar      *exporter_uuid)
 {
   JmpClusterSession *self = g_object_new (JMP_TYPE_CLUSTER_SESSION, NULL);
-
   g_autoptr(JmpStreamBudget) budget = jmp_stream_budget_new (jmp_host_get_stream_limit (host));
 
   /* the lease's client is one peer: every pump of the session, its

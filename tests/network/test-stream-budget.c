@@ -331,7 +331,11 @@ test_bus_senders (void)
   fd = bus_open_echo (first, &error);
   g_assert_cmpint (fd, ==, -1);
   g_assert_true (g_dbus_error_is_remote_error (error));
-  g_assert_cmpstr (g_dbus_error_get_remote_error (error), ==, "dev.jumpstarter.Error.Unavailable");
+  {
+    g_autofree gchar *name = g_dbus_error_get_remote_error (error);
+
+    g_assert_cmpstr (name, ==, "dev.jumpstarter.Error.Unavailable");
+  }
   g_clear_error (&error);
 
   /* another sender on the same bus has its own budget */
