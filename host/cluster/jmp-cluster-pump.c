@@ -40,6 +40,7 @@ struct _JmpClusterPump
   Jumpstarter__V1__StreamRequest *frame;  /* being written to the socket */
   gsize                   frame_offset;
 
+  JmpStreamLease         *lease;        /* the stream, in its lease's budget */
   JmpClusterPumpDoneFunc  done;
   gpointer                done_data;
   gchar                  *peer;         /* the router, for its errors */
@@ -64,6 +65,7 @@ jmp_cluster_pump_close_socket (JmpClusterPump *self)
   if (self->socket != NULL)
     g_socket_close (self->socket, NULL);
   g_clear_object (&self->socket);
+  g_clear_object (&self->lease);
 }
 
 void
@@ -388,6 +390,17 @@ jmp_cluster_pump_attach (JmpClusterPump *self,
   g_socket_set_blocking (socket, FALSE);
   jmp_cluster_pump_read (self);
   jmp_cluster_pump_recv (self);
+}
+
+/**
+ * jmp_cluster_pump_hold:
+ * @lease: (transfer none): dropped when the pump closes its socket
+ */
+void
+jmp_cluster_pump_hold (JmpClusterPump *self,
+                       JmpStreamLease *lease)
+{
+  g_set_object (&self->lease, lease);
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 #pragma once
 
-#include <gio/gio.h>
+#include <jumpstarter/jumpstarter.h>
 
 #include "jmp-grpc.h"
 
@@ -29,6 +29,8 @@ JmpClusterPump *jmp_cluster_pump_new_server (JmpGrpcCall            *call,
                                              gpointer                user_data);
 void            jmp_cluster_pump_attach     (JmpClusterPump         *self,
                                              GSocket                *socket);
+void            jmp_cluster_pump_hold       (JmpClusterPump         *self,
+                                             JmpStreamLease         *lease);
 void            jmp_cluster_pump_fail       (JmpClusterPump         *self,
                                              gint                    code,
                                              const gchar            *details);

@@ -17,6 +17,7 @@
 #include "jmp-cluster-report.h"
 #include "jmp-cluster-session.h"
 #include "jmp-cluster-value.h"
+#include "jmp-stream-budget-private.h"
 
 /**
  * JmpClusterSession:
@@ -42,6 +43,7 @@ struct _JmpClusterSession
   gchar            *exporter_uuid;
   JmpGrpcServer    *server;
   GCancellable     *cancellable;
+  GCancellable     *budget;     /* carries the lease's stream budget, never cancelled */
   GHashTable       *channels;   /* router endpoint → grpc_channel */
   GPtrArray        *pumps;
   gboolean          stopped;
@@ -65,6 +67,7 @@ jmp_cluster_session_finalize (GObject *object)
   g_hash_table_unref (self->channels);
   g_ptr_array_unref (self->pumps);
   g_clear_object (&self->cancellable);
+  g_clear_object (&self->budget);
   g_clear_object (&self->host);
   g_free (self->exporter_uuid);
   G_OBJECT_CLASS (jmp_cluster_session_parent_class)->finalize (object);
@@ -90,6 +93,7 @@ static void
 jmp_cluster_session_init (JmpClusterSession *self)
 {
   self->cancellable = g_cancellable_new ();
+  self->budget = g_cancellable_new ();
   self->channels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                           (GDestroyNotify) grpc_channel_destroy);
   self->pumps = g_ptr_array_new_with_free_func ((GDestroyNotify) jmp_cluster_pump_unref);
@@ -339,6 +343,8 @@ jmp_cluster_session_stream (JmpClusterSession *self, JmpGrpcCall *call)
 {
   g_autofree gchar *header = jmp_grpc_call_dup_metadata (call, "request");
   g_autofree gchar *details = NULL;
+  g_autoptr(JmpStreamLease) lease = NULL;
+  g_autoptr(GError) error = NULL;
   JmpClusterPump *pump;
   JmpClusterConnectData *data;
   JmpDriver *driver;
@@ -346,6 +352,14 @@ jmp_cluster_session_stream (JmpClusterSession *self, JmpGrpcCall *call)
 
   pump = jmp_cluster_pump_new_server (call, jmp_cluster_session_pump_done, self);
   g_ptr_array_add (self->pumps, pump);
+  lease = jmp_stream_lease_acquire (self->budget, &error);
+  if (lease == NULL)
+    {
+      g_debug ("cluster: stream refused: %s", error->message);
+      jmp_cluster_pump_fail (pump, GRPC_STATUS_RESOURCE_EXHAUSTED, error->message);
+      return;
+    }
+  jmp_cluster_pump_hold (pump, lease);
   driver = jmp_cluster_session_stream_target (self, header, &code, &details);
   if (driver == NULL)
     {
@@ -356,6 +370,8 @@ jmp_cluster_session_stream (JmpClusterSession *self, JmpGrpcCall *call)
   data = g_new0 (JmpClusterConnectData, 1);
   data->self = g_object_ref (self);
   data->pump = jmp_cluster_pump_ref (pump);
+  /* the pump's lease counts the stream: the driver's own pump, if it has
+   * one, is the same stream and charges no one */
   jmp_network_connect_async (JMP_NETWORK (driver), self->cancellable,
                              jmp_cluster_session_connected_cb, data);
 }
@@ -411,10 +427,17 @@ jmp_cluster_session_bridge (JmpClusterSession *self, grpc_channel *channel,
   const gchar *metadata[] = { "authorization", bearer, NULL };
   g_autoptr(JmpGrpcCall) call = NULL;
   g_autoptr(GSocket) socket = NULL;
+  g_autoptr(JmpStreamLease) lease = NULL;
   g_autoptr(GError) error = NULL;
   JmpClusterPump *pump;
   int sv[2];
 
+  lease = jmp_stream_lease_acquire (self->budget, &error);
+  if (lease == NULL)
+    {
+      g_message ("cluster: not bridging another connection of the lease: %s", error->message);
+      return;
+    }
   if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv) < 0)
     {
       g_message ("cluster: cannot bridge a router connection: %s", g_strerror (errno));
@@ -432,6 +455,7 @@ jmp_cluster_session_bridge (JmpClusterSession *self, grpc_channel *channel,
   call = jmp_grpc_call_new (channel, JMP_ROUTER_STREAM, metadata, -1);
   pump = jmp_cluster_pump_new_client (call, endpoint, jmp_cluster_session_pump_done, self);
   g_ptr_array_add (self->pumps, pump);
+  jmp_cluster_pump_hold (pump, lease);
   jmp_cluster_pump_attach (pump, socket);
 }
 
@@ -533,7 +557,11 @@ jmp_cluster_session_new (JmpHost          *host,
                          const gchar      *exporter_uuid)
 {
   JmpClusterSession *self = g_object_new (JMP_TYPE_CLUSTER_SESSION, NULL);
+  g_autoptr(JmpStreamBudget) budget = jmp_stream_budget_new (jmp_host_get_stream_limit (host));
 
+  /* the lease's client is one peer: every pump of the session, its
+   * router connections and its byte streams, draws on one budget */
+  jmp_stream_budget_attach (budget, self->budget, "");
   self->host = g_object_ref (host);
   self->config = config;
   self->exporter_uuid = g_strdup (exporter_uuid);

@@ -9,6 +9,7 @@
 
 #include "jmp-driver-object.h"
 #include "jmp-driver-skeleton.h"
+#include "jmp-stream-budget-private.h"
 
 /*
  * One driver as exported on one D-Bus connection (the bus, or the hub every
@@ -47,6 +48,7 @@ jmp_driver_object_return_error (GDBusMethodInvocation *invocation, GError *error
 typedef struct {
   gpointer               skeleton;  /* the interface skeleton that was called */
   GDBusMethodInvocation *invocation;
+  JmpCallScope          *scope;     /* Connect(): the caller's stream budget */
 } JmpCallData;
 
 static void
@@ -54,6 +56,7 @@ jmp_call_data_free (JmpCallData *data)
 {
   g_object_unref (data->skeleton);
   g_object_unref (data->invocation);
+  g_clear_pointer (&data->scope, jmp_call_scope_free);
   g_free (data);
 }
 
@@ -110,6 +113,7 @@ jmp_driver_object_handle_connect (JmpDBusNetwork1       *skeleton,
                                   JmpDriverObject       *self)
 {
   GDBusConnection *connection = g_dbus_method_invocation_get_connection (invocation);
+  JmpCallData *data;
 
   if (!(g_dbus_connection_get_capabilities (connection) &
         G_DBUS_CAPABILITY_FLAGS_UNIX_FD_PASSING))
@@ -118,9 +122,12 @@ jmp_driver_object_handle_connect (JmpDBusNetwork1       *skeleton,
                                              _("this connection cannot pass file descriptors"));
       return TRUE;
     }
-  jmp_network_connect_async (JMP_NETWORK (self->driver), self->cancellable,
-                             jmp_driver_object_connect_cb,
-                             jmp_call_data_new (skeleton, invocation));
+  data = jmp_call_data_new (skeleton, invocation);
+  /* a driver that pumps the stream charges it to this caller */
+  data->scope = jmp_call_scope_new (self->cancellable, invocation);
+  jmp_network_connect_async (JMP_NETWORK (self->driver),
+                             jmp_call_scope_get_cancellable (data->scope),
+                             jmp_driver_object_connect_cb, data);
   return TRUE;
 }
 

@@ -259,6 +259,7 @@ jmp_export_hub_add_peer (JmpExportHub     *self,
 
   if (view == NULL)
     return NULL;
+  jmp_host_serve_streams (jmp_export_get_host (self->export), connection, TRUE);
   self->views = g_list_prepend (self->views, view);
   g_mutex_lock (&self->lock);
   g_ptr_array_add (self->peers, g_object_ref (connection));

@@ -312,6 +312,12 @@ jmp_export_get_connection (JmpExport *self)
   return self->connection;
 }
 
+JmpHost *
+jmp_export_get_host (JmpExport *self)
+{
+  return self->host;
+}
+
 /**
  * jmp_export_get_manager:
  * @self: a #JmpExport

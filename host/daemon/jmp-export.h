@@ -20,6 +20,7 @@ JmpExport       *jmp_export_new            (JmpHost          *host,
                                             JmpAuthority     *authority,
                                             GError          **error);
 GDBusConnection *jmp_export_get_connection (JmpExport        *self);
+JmpHost         *jmp_export_get_host       (JmpExport        *self);
 GDBusObjectManagerServer *jmp_export_get_manager        (JmpExport *self);
 GDBusInterfaceSkeleton   *jmp_export_get_host_interface (JmpExport *self);
 

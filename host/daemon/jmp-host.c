@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "jmp-host.h"
+#include "jmp-stream-budget-private.h"
 
 /*
  * The host's state: the registry, the config it was built from, and the
@@ -26,6 +27,7 @@ struct _JmpHost
   JmpDriver   *root;
   GPtrArray   *reloading;    /* GTasks the running read will answer */
   GPtrArray   *reload_next;  /* GTasks asked for since it started */
+  guint        stream_limit; /* pumped streams per peer */
 };
 
 G_DEFINE_FINAL_TYPE (JmpHost, jmp_host, G_TYPE_OBJECT)
@@ -227,6 +229,44 @@ jmp_host_get_alias (JmpHost *self)
   return self->alias;
 }
 
+/**
+ * jmp_host_set_stream_limit:
+ * @self: a #JmpHost
+ * @limit: pumped streams one peer may hold open, at least 1
+ *
+ * For the connections served from now on (set it before serving).
+ */
+void
+jmp_host_set_stream_limit (JmpHost *self, guint limit)
+{
+  g_return_if_fail (limit > 0);
+  self->stream_limit = limit;
+}
+
+guint
+jmp_host_get_stream_limit (JmpHost *self)
+{
+  return self->stream_limit;
+}
+
+/**
+ * jmp_host_serve_streams:
+ * @self: a #JmpHost
+ * @connection: a connection the host serves
+ * @peer_to_peer: %TRUE for one `--listen` peer, %FALSE for a bus, whose
+ *   senders each get their own budget
+ *
+ * Gives the callers on @connection a budget of pumped streams, which
+ * drivers draw on with jmp_stream_lease_acquire().
+ */
+void
+jmp_host_serve_streams (JmpHost *self, GDBusConnection *connection, gboolean peer_to_peer)
+{
+  g_autoptr(JmpStreamBudget) budget = jmp_stream_budget_new (self->stream_limit);
+
+  jmp_stream_budget_install (budget, connection, peer_to_peer);
+}
+
 const gchar *
 jmp_host_get_config_path (JmpHost *self)
 {
@@ -287,6 +327,7 @@ static void
 jmp_host_init (JmpHost *self)
 {
   self->reload_next = g_ptr_array_new_with_free_func (g_object_unref);
+  self->stream_limit = JMP_STREAM_BUDGET_DEFAULT;
 }
 
 JmpHost *

@@ -27,6 +27,12 @@ void         jmp_host_shutdown     (JmpHost             *self);
 void         jmp_host_set_alias    (JmpHost             *self,
                                     const gchar         *alias);
 const gchar *jmp_host_get_alias    (JmpHost             *self);
+void         jmp_host_set_stream_limit (JmpHost         *self,
+                                    guint                limit);
+guint        jmp_host_get_stream_limit (JmpHost         *self);
+void         jmp_host_serve_streams (JmpHost            *self,
+                                    GDBusConnection     *connection,
+                                    gboolean             peer_to_peer);
 const gchar *jmp_host_get_config_path (JmpHost          *self);
 JmpRegistry *jmp_host_get_registry (JmpHost             *self);
 JmpConfig   *jmp_host_get_config   (JmpHost             *self);

@@ -23,6 +23,7 @@
 #include "jmp-host.h"
 #include "jmp-host-source.h"
 #include "jmp-peer-server.h"
+#include "jmp-stream-budget-private.h"
 
 typedef struct {
   GMainLoop     *loop;
@@ -50,6 +51,7 @@ static gboolean opt_verbose = FALSE;
 static gboolean opt_version = FALSE;
 static gboolean opt_inspect = FALSE;
 static gchar *opt_inspect_type = NULL;
+static gint opt_max_streams = JMP_STREAM_BUDGET_DEFAULT;
 
 static gboolean
 jmp_daemon_inspect_cb (const gchar *option_name,
@@ -79,6 +81,9 @@ static const GOptionEntry jmp_daemon_options[] = {
     N_("Serve the system bus even as root, handing root's reach to every allowed client"), NULL },
   { "listen", 'l', 0, G_OPTION_ARG_STRING, &opt_listen,
     N_("Serve peer-to-peer on a socket instead of a bus"), N_("unix:path=PATH") },
+  { "max-streams-per-peer", 0, 0, G_OPTION_ARG_INT, &opt_max_streams,
+    N_("Let one client hold at most N streams that the host pumps (EchoNetwork, "
+       "WebsocketNetwork…) open at once (default: 1024)"), N_("N") },
   { "plugin-dir", 'p', 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_plugin_dirs,
     N_("Also load plugins from DIR (before the default directories)"), N_("DIR") },
   { "inspect", 'i', G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, jmp_daemon_inspect_cb,
@@ -185,6 +190,7 @@ jmp_daemon_serve_bus (JmpDaemon *daemon, GError **error)
     return FALSE;
   g_dbus_connection_set_exit_on_close (connection, FALSE);
   jmp_call_limit_install (connection, FALSE);
+  jmp_host_serve_streams (daemon->host, connection, FALSE);
   daemon->bus_export = jmp_export_new (daemon->host, connection, daemon->authority, error);
   if (daemon->bus_export == NULL)
     return FALSE;
@@ -294,6 +300,15 @@ main (int argc, char *argv[])
       return 2;
     }
 
+  if (opt_max_streams < 1 || opt_max_streams > JMP_STREAM_BUDGET_MAX)
+    {
+      g_autofree gchar *range = g_strdup_printf (_("%d is out of range %u–%u"), opt_max_streams,
+                                                 1u, (guint) JMP_STREAM_BUDGET_MAX);
+
+      g_printerr ("jumpstarter-host: --max-streams-per-peer: %s\n", range);
+      return 2;
+    }
+
   registry = jmp_daemon_load_plugins ();
   if (opt_inspect)
     return jmp_daemon_inspect (registry);
@@ -325,6 +340,7 @@ main (int argc, char *argv[])
   daemon.print_address = opt_print_address;
   daemon.host = jmp_host_new (registry, config_path);
   jmp_host_set_alias (daemon.host, alias);
+  jmp_host_set_stream_limit (daemon.host, opt_max_streams);
   if (!jmp_host_load (daemon.host, &error) ||
       (!opt_local && !jmp_daemon_join_cluster (daemon.host, &daemon.cluster, &error)))
     {

@@ -9,6 +9,7 @@
 
 #include "jmp-driver-skeleton.h"
 #include "jmp-error.h"
+#include "jmp-stream-budget-private.h"
 
 /*
  * One declared interface of a driver on one D-Bus connection: calls go to
@@ -31,6 +32,7 @@ G_DEFINE_FINAL_TYPE (JmpDriverSkeleton, jmp_driver_skeleton, G_TYPE_DBUS_INTERFA
 typedef struct {
   JmpDriverMethod       *method;
   GDBusMethodInvocation *invocation;
+  JmpCallScope          *scope;  /* the caller's stream budget */
 } JmpDriverCall;
 
 static void
@@ -38,6 +40,7 @@ jmp_driver_call_free (JmpDriverCall *call)
 {
   g_object_unref (call->method);
   g_object_unref (call->invocation);
+  jmp_call_scope_free (call->scope);
   g_free (call);
 }
 
@@ -101,7 +104,10 @@ jmp_driver_skeleton_method_call (GDBusConnection       *connection,
   call = g_new0 (JmpDriverCall, 1);
   call->method = g_object_ref (method);
   call->invocation = g_object_ref (invocation);
-  jmp_driver_method_invoke (method, self->driver, parameters, self->cancellable,
+  /* a handler that pumps a stream it hands over charges it to this caller */
+  call->scope = jmp_call_scope_new (self->cancellable, invocation);
+  jmp_driver_method_invoke (method, self->driver, parameters,
+                            jmp_call_scope_get_cancellable (call->scope),
                             jmp_driver_skeleton_call_cb, call);
 }
 

@@ -18,7 +18,9 @@ G_DECLARE_INTERFACE (JmpNetwork, jmp_network, JMP, NETWORK, GObject)
 /**
  * JmpNetworkInterface:
  * @connect_async: open a stream to the target; the result is a connected
- *   #GSocket the host hands to the caller as it is
+ *   #GSocket the host hands to the caller as it is. A driver that keeps
+ *   pumping the stream (one end of a socketpair) holds a #JmpStreamLease,
+ *   acquired with the cancellable it is given, for as long as it pumps
  * @connect_finish: finish @connect_async
  * @get_address_async: (nullable): compute the address a client may use
  *   directly; %NULL means the driver has none (%JMP_ERROR_NOT_SUPPORTED)

@@ -13,6 +13,7 @@
 #include <jumpstarter/jmp-composite.h>
 #include <jumpstarter/jmp-network.h>
 #include <jumpstarter/jmp-video.h>
+#include <jumpstarter/jmp-stream-lease.h>
 #include <jumpstarter/jmp-plugin-info.h>
 #include <jumpstarter/jmp-registry.h>
 #include <jumpstarter/jmp-plugin.h>

@@ -34,6 +34,7 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (JmpEchoNetwork, jmp_echo_network, JMP_TYPE_DRIVER
 
 typedef struct {
   JmpEchoNetwork    *driver;  /* owned: a pump keeps its driver alive */
+  JmpStreamLease    *lease;   /* the stream, counted against its client */
   GSocketConnection *connection;
   guint8            *buffer;
 } JmpEchoPump;
@@ -45,6 +46,7 @@ jmp_echo_pump_free (JmpEchoPump *pump)
   g_io_stream_close (G_IO_STREAM (pump->connection), NULL, NULL);
   g_object_unref (pump->connection);
   g_object_unref (pump->driver);
+  g_object_unref (pump->lease);
   g_free (pump->buffer);
   g_free (pump);
 }
@@ -125,6 +127,7 @@ jmp_echo_network_connect_async (JmpNetwork          *network,
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
   g_autoptr(GSocket) ours = NULL;
   g_autoptr(GSocket) theirs = NULL;
+  g_autoptr(JmpStreamLease) lease = NULL;
   g_autoptr(GError) error = NULL;
   JmpEchoPump *pump;
   gint fds[2];
@@ -136,6 +139,13 @@ jmp_echo_network_connect_async (JmpNetwork          *network,
       g_task_return_new_error (task, JMP_ERROR, JMP_ERROR_UNAVAILABLE,
                                _("driver %s is stopped"),
                                jmp_driver_get_name (JMP_DRIVER (self)));
+      return;
+    }
+  /* the pump keeps an fd and a buffer: counted against the caller */
+  lease = jmp_stream_lease_acquire (cancellable, &error);
+  if (lease == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
   if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0)
@@ -156,6 +166,7 @@ jmp_echo_network_connect_async (JmpNetwork          *network,
 
   pump = g_new0 (JmpEchoPump, 1);
   pump->driver = g_object_ref (self);
+  pump->lease = g_steal_pointer (&lease);
   pump->connection = g_socket_connection_factory_create_connection (ours);
   pump->buffer = g_malloc (ECHO_BUFFER_SIZE);
   self->n_streams++;

@@ -209,7 +209,8 @@ jmp_websocket_network_handshake_cb (GObject *source, GAsyncResult *res, gpointer
 
   label = g_strdup_printf ("%s (%s)", jmp_driver_get_name (JMP_DRIVER (self)), self->url);
   g_debug ("%s: connected", label);
-  jmp_ws_pump_start (stream, ours, label, self->keepalive_interval, self->cancellable);
+  jmp_ws_pump_start (stream, ours, g_task_get_task_data (task), label,
+                     self->keepalive_interval, self->cancellable);
   g_task_return_pointer (task, g_steal_pointer (&theirs), g_object_unref);
 }
 
@@ -221,6 +222,7 @@ jmp_websocket_network_connect_async (JmpNetwork          *network,
 {
   JmpWebsocketNetwork *self = JMP_WEBSOCKET_NETWORK (network);
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  JmpStreamLease *lease;
   GError *error = NULL;
 
   g_task_set_source_tag (task, jmp_websocket_network_connect_async);
@@ -229,6 +231,15 @@ jmp_websocket_network_connect_async (JmpNetwork          *network,
       g_task_return_error (task, error);
       return;
     }
+  /* a connection to the server and the pump's buffers, from the
+   * handshake on: counted against the caller */
+  lease = jmp_stream_lease_acquire (cancellable, &error);
+  if (lease == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_set_task_data (task, lease, g_object_unref);
   jmp_ws_handshake_async (self->session, self->url, self->headers, self->origin,
                           (const gchar * const *) self->subprotocols, self->connect_timeout,
                           cancellable, jmp_websocket_network_handshake_cb,

@@ -41,6 +41,7 @@ typedef enum {
 typedef struct {
   gint               ref_count;  /* one per operation in flight, one while running */
   gchar             *label;      /* "NAME (URL)" for the log */
+  JmpStreamLease    *lease;      /* the stream, counted against its client */
   gboolean           logged;     /* one line per connection at most */
   GCancellable      *cancellable;
   GCancellable      *stop;
@@ -165,6 +166,7 @@ jmp_ws_pump_unref (JmpWsPump *self)
   g_free (self->up_buf);
   g_free (self->down_buf);
   g_free (self->label);
+  g_object_unref (self->lease);
   g_free (self);
 }
 
@@ -576,21 +578,24 @@ jmp_ws_pump_stop_cb (GCancellable *stop, gpointer user_data)
  * jmp_ws_pump_start:
  * @websocket: the upgraded connection, after the handshake
  * @local: our end of the client's socketpair
+ * @lease: the stream's place in its client's budget, held until the end
  * @label: names the connection in the log, e.g. `NAME (URL)`
  * @keepalive_interval: seconds between pings, 0 for none
  * @stop: cancelled when the driver stops
  */
 void
-jmp_ws_pump_start (GIOStream    *websocket,
-                   GSocket      *local,
-                   const gchar  *label,
-                   guint         keepalive_interval,
-                   GCancellable *stop)
+jmp_ws_pump_start (GIOStream      *websocket,
+                   GSocket        *local,
+                   JmpStreamLease *lease,
+                   const gchar    *label,
+                   guint           keepalive_interval,
+                   GCancellable   *stop)
 {
   JmpWsPump *self = g_new0 (JmpWsPump, 1);
 
   self->ref_count = 1;
   self->label = g_strdup (label);
+  self->lease = g_object_ref (lease);
   self->cancellable = g_cancellable_new ();
   self->ws = g_object_ref (websocket);
   self->ws_in = g_io_stream_get_input_stream (websocket);

@@ -4,17 +4,18 @@
  */
 #pragma once
 
-#include <gio/gio.h>
+#include <jumpstarter/jumpstarter.h>
 
 G_BEGIN_DECLS
 
 /* Moves bytes between a client's stream (our end of a socketpair) and an
  * upgraded WebSocket connection, until both sides closed or @stop is
- * cancelled; then it closes both and frees itself. */
-void jmp_ws_pump_start (GIOStream    *websocket,
-                        GSocket      *local,
-                        const gchar  *label,
-                        guint         keepalive_interval,
-                        GCancellable *stop);
+ * cancelled; then it closes both, drops @lease and frees itself. */
+void jmp_ws_pump_start (GIOStream      *websocket,
+                        GSocket        *local,
+                        JmpStreamLease *lease,
+                        const gchar    *label,
+                        guint           keepalive_interval,
+                        GCancellable   *stop);
 
 G_END_DECLS

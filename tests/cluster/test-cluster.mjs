@@ -18,6 +18,8 @@ const PROTO_DIR = process.env.JMP_TEST_PROTO_DIR;
 const HOST = process.env.JMP_TEST_HOST;
 const CLI = process.env.JMP_TEST_CLI;
 const STATUS = (s) => `EXPORTER_STATUS_${s}`;
+// pumped streams per lease: the router connections of the lease count too
+const STREAM_BUDGET = 12;
 
 let tmp, tls, proto, cluster, host, echoServer, udpServer, camera, cameraPort, config;
 
@@ -68,10 +70,10 @@ function writeConfig(name, extra = {}) {
   return file;
 }
 
-function spawnHost(configFile, name) {
+function spawnHost(configFile, name, extraArgs = []) {
   const listen = `unix:path=${path.join(tmp.dir, `${name}.bus`)}`;
   const verbose = process.env.JMP_TEST_VERBOSE ? ['--verbose'] : [];
-  const child = spawn(HOST, ['--config', configFile, '--listen', listen, ...verbose], {
+  const child = spawn(HOST, ['--config', configFile, '--listen', listen, ...extraArgs, ...verbose], {
     stdio: ['ignore', verbose.length ? 'inherit' : 'ignore', 'pipe'],
   });
   child.log = '';
@@ -99,7 +101,7 @@ before(async () => {
   await startEchoServers();
   await startCamera();
   config = writeConfig('bench-1');
-  host = spawnHost(config, 'bench-1');
+  host = spawnHost(config, 'bench-1', ['--max-streams-per-peer', String(STREAM_BUDGET)]);
 });
 
 after(() => {
@@ -322,6 +324,47 @@ test('byte stream: many at once in one lease', async () => {
     return s.result().then((r) => assert.ok(r.data.equals(data), `stream ${i}`));
   });
   await Promise.all(runs);
+});
+
+// The first echo, or the error that ended the stream before it.
+async function firstEcho(s, what) {
+  const outcome = s.result().then(() => null, (e) => e);
+  return within(60000, new Promise((resolve) => {
+    s.stream.once('data', () => resolve(null));
+    outcome.then((e) => resolve(e || new Error('ended before the first echo')));
+    s.send(Buffer.from('x'));
+  }), what);
+}
+
+test('byte stream: a lease holds at most its budget of streams; a closed one comes back', async () => {
+  const uuid = await uuidOf('echo');
+  const held = [];
+  let refused = null;
+  for (let i = 0; i <= STREAM_BUDGET && !refused; i++) {
+    const s = openStream(uuid);
+    refused = await firstEcho(s, `stream ${i}`);
+    if (!refused) held.push(s);
+  }
+  assert.ok(refused, 'a stream past the budget is refused');
+  assert.equal(refused.code, grpc.status.RESOURCE_EXHAUSTED, refused.details);
+  assert.match(refused.details, new RegExp(` ${STREAM_BUDGET} `));
+  // the lease's router connections hold at least one place
+  assert.ok(held.length < STREAM_BUDGET && held.length >= STREAM_BUDGET - 3, `${held.length} streams held`);
+
+  // one closed: its place comes back once the host's pump saw the end
+  const closed = held.pop();
+  closed.close();
+  await closed.result();
+  let again = null;
+  for (let i = 0; i < 200 && !again; i++) {
+    const s = openStream(uuid);
+    if (!(await firstEcho(s, `again ${i}`))) again = s;
+    else await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.ok(again, 'a stream opens again after one closed');
+  held.push(again);
+  for (const s of held) s.close();
+  await Promise.all(held.map((s) => s.result()));
 });
 
 test('byte stream: UDP keeps datagram boundaries', async () => {

@@ -252,6 +252,65 @@ test_caller_gone (Fixture *fixture, gconstpointer data)
   g_assert_no_error (error);
 }
 
+static gint
+call_pump (JmpDriverProxy *driver, GError **error)
+{
+  g_autoptr(GUnixFDList) fds = NULL;
+  g_autoptr(GVariant) result = NULL;
+
+  result = jmp_driver_proxy_call_with_unix_fd_list_sync (driver, "pump", NULL, &fds, NULL, error);
+  if (result == NULL)
+    return -1;
+  return g_unix_fd_list_get (fds, 0, error);
+}
+
+/* A plugin's own method that keeps pumping the stream it hands over
+ * draws on the caller's budget as the built-in drivers do. */
+static void
+test_pump_budget (void)
+{
+  const gchar *args[] = { "--plugin-dir", DECLARED_DIR, "--max-streams-per-peer", "2", NULL };
+  g_autofree gchar *dir = jmp_test_mkdtemp ();
+  g_autofree gchar *config = jmp_test_write_file (dir, "pump.yaml",
+                                                  "export:\n  pump: {type: DeclaredPump}\n");
+  g_autoptr(JmpTestHost) host = jmp_test_host_new (config, args);
+  g_autoptr(JmpClient) client = jmp_test_host_connect (host);
+  g_autoptr(JmpDriverProxy) driver = NULL;
+  g_autoptr(GError) error = NULL;
+  gint first, second, third = -1;
+
+  driver = jmp_client_get_driver (client, "pump", &error);
+  g_assert_no_error (error);
+  first = call_pump (driver, &error);
+  g_assert_no_error (error);
+  second = call_pump (driver, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (call_pump (driver, &error), ==, -1);
+  g_assert_error (error, JMP_ERROR, JMP_ERROR_UNAVAILABLE);
+  g_assert_nonnull (strstr (error->message, " 2 "));
+  g_clear_error (&error);
+
+  /* the plugin's pump sees the close and drops its lease */
+  close (first);
+  for (guint i = 0; i < 2000 && third < 0; i++)
+    {
+      third = call_pump (driver, &error);
+      if (third < 0)
+        {
+          g_assert_error (error, JMP_ERROR, JMP_ERROR_UNAVAILABLE);
+          g_clear_error (&error);
+          g_usleep (10 * 1000);
+        }
+    }
+  g_assert_cmpint (third, >=, 0);
+  close (second);
+  close (third);
+  g_clear_object (&driver);
+  g_clear_object (&client);
+  jmp_test_host_stop (host);
+  jmp_test_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -269,6 +328,7 @@ main (int argc, char **argv)
   ADD ("/declared/caller-gone", test_caller_gone);
 
 #undef ADD
+  g_test_add_func ("/declared/pump-budget", test_pump_budget);
 
   return g_test_run ();
 }

@@ -140,9 +140,10 @@ fixture_teardown (Fixture *f, gconstpointer data)
   g_free (f->dir);
 }
 
-/* @exports: the lines under `export:`, with PORT for the server's port */
+/* @exports: the lines under `export:`, with PORT for the server's port;
+ * @args: more arguments for the host */
 static void
-fixture_start (Fixture *f, const gchar *exports)
+fixture_start_with_args (Fixture *f, const gchar *exports, const gchar * const *args)
 {
   g_autofree gchar *port = g_strdup_printf ("%u", server_port);
   g_auto(GStrv) parts = g_strsplit (exports, "PORT", -1);
@@ -150,8 +151,14 @@ fixture_start (Fixture *f, const gchar *exports)
   g_autofree gchar *yaml = g_strdup_printf ("export:\n%s", joined);
   g_autofree gchar *config = jmp_test_write_file (f->dir, "ws.yaml", yaml);
 
-  f->host = jmp_test_host_new (config, NULL);
+  f->host = jmp_test_host_new (config, args);
   f->client = jmp_test_host_connect (f->host);
+}
+
+static void
+fixture_start (Fixture *f, const gchar *exports)
+{
+  fixture_start_with_args (f, exports, NULL);
 }
 
 static JmpNetworkProxy *
@@ -263,6 +270,21 @@ sha256_answer (GBytes *payload)
 
   return g_strdup_printf ("%" G_GSIZE_FORMAT " bytes, sha256 %s\n",
                           g_bytes_get_size (payload), sum);
+}
+
+/* The host's fds after one stream of @name came and went: the first
+ * connection sets up what the host keeps (the resolver's threads and the
+ * like), so a baseline comes after it. */
+static guint
+fds_after_first_stream (Fixture *f, const gchar *name)
+{
+  g_autoptr(GSocket) first = open_stream (f, name);
+  g_autoptr(GBytes) rest = NULL;
+
+  g_socket_shutdown (first, FALSE, TRUE, NULL);
+  rest = jmp_test_receive_to_eof (first);
+  g_clear_object (&first);
+  return jmp_test_wait_fds_at_most (jmp_test_host_get_pid (f->host), 0, 1000);
 }
 
 /* ---- tests ------------------------------------------------------------- */
@@ -515,16 +537,7 @@ test_concurrent (Fixture *f, gconstpointer data)
 
   fixture_start (f, "  echo: {type: WebsocketNetwork, config: {url: \"ws://127.0.0.1:PORT/echo\"}}\n");
   pid = jmp_test_host_get_pid (f->host);
-  /* the first connection sets up what the host keeps (the resolver's
-   * threads and the like): the baseline comes after it */
-  {
-    g_autoptr(GSocket) first = open_stream (f, "echo");
-    g_autoptr(GBytes) rest = NULL;
-
-    g_socket_shutdown (first, FALSE, TRUE, NULL);
-    rest = jmp_test_receive_to_eof (first);
-  }
-  baseline = jmp_test_wait_fds_at_most (pid, 0, 1000);
+  baseline = fds_after_first_stream (f, "echo");
   for (guint i = 0; i < n_streams; i++)
     {
       g_ptr_array_add (sockets, open_stream (f, "echo"));
@@ -555,6 +568,89 @@ test_concurrent (Fixture *f, gconstpointer data)
     }
   g_ptr_array_set_size (sockets, 0);
   /* every descriptor of every connection is closed */
+  g_assert_cmpuint (jmp_test_wait_fds_at_most (pid, baseline, 20000), <=, baseline);
+}
+
+static GSocket *
+try_open (JmpClient *client, GError **error)
+{
+  g_autoptr(JmpDriverProxy) driver = jmp_client_get_driver (client, "echo", error);
+  GSocket *socket;
+
+  g_assert_nonnull (driver);
+  socket = jmp_network_proxy_connect_socket_sync (jmp_driver_proxy_get_network (driver),
+                                                  NULL, error);
+  if (socket != NULL)
+    g_socket_set_blocking (socket, TRUE);
+  return socket;
+}
+
+static void
+assert_echoes (GSocket *socket)
+{
+  guint8 back[5];
+
+  jmp_test_send_all (socket, "hello", 5);
+  receive_exactly (socket, back, 5);
+  g_assert_cmpmem (back, 5, "hello", 5);
+}
+
+/* One client holding streams open cannot take the host's connections
+ * from the others (--max-streams-per-peer), and gets its budget back as
+ * its streams end. */
+static void
+test_stream_budget (Fixture *f, gconstpointer data)
+{
+  const gchar *args[] = { "--max-streams-per-peer", "3", NULL };
+  g_autoptr(GPtrArray) sockets = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(JmpClient) other_client = NULL;
+  g_autoptr(GSocket) other = NULL;
+  g_autoptr(GSocket) refused = NULL;
+  g_autoptr(GError) error = NULL;
+  GSocket *again = NULL;
+  GPid pid;
+  guint baseline;
+
+  fixture_start_with_args (f, "  echo: {type: WebsocketNetwork, config: {url: \"ws://127.0.0.1:PORT/echo\"}}\n",
+                           args);
+  pid = jmp_test_host_get_pid (f->host);
+  baseline = fds_after_first_stream (f, "echo");
+
+  for (guint i = 0; i < 3; i++)
+    g_ptr_array_add (sockets, open_stream (f, "echo"));
+  refused = try_open (f->client, &error);
+  g_assert_null (refused);
+  g_assert_error (error, JMP_ERROR, JMP_ERROR_UNAVAILABLE);
+  g_assert_nonnull (strstr (error->message, " 3 "));
+  g_clear_error (&error);
+  for (guint i = 0; i < sockets->len; i++)
+    assert_echoes (g_ptr_array_index (sockets, i));
+
+  other_client = jmp_test_host_connect (f->host);
+  other = try_open (other_client, &error);
+  g_assert_no_error (error);
+  assert_echoes (other);
+
+  /* one closed, one back: its pump ends a moment later */
+  g_ptr_array_remove_index (sockets, 0);
+  for (guint i = 0; i < 2000 && again == NULL; i++)
+    {
+      again = try_open (f->client, &error);
+      if (again == NULL)
+        {
+          g_assert_error (error, JMP_ERROR, JMP_ERROR_UNAVAILABLE);
+          g_clear_error (&error);
+          g_usleep (10 * 1000);
+        }
+    }
+  g_assert_nonnull (again);
+  g_ptr_array_add (sockets, again);
+  assert_echoes (again);
+
+  g_ptr_array_set_size (sockets, 0);
+  g_clear_object (&other);
+  g_clear_object (&other_client);
+  /* every connection to the server closed */
   g_assert_cmpuint (jmp_test_wait_fds_at_most (pid, baseline, 20000), <=, baseline);
 }
 
@@ -889,6 +985,7 @@ main (int argc, char **argv)
   ADD ("half-close", test_half_close);
   ADD ("close-codes", test_close_codes);
   ADD ("concurrent", test_concurrent);
+  ADD ("stream-budget", test_stream_budget);
   ADD ("handshake-errors", test_handshake_errors);
   ADD ("wss", test_wss);
   ADD ("headers", test_headers);

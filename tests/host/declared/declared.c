@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <sys/socket.h>
 
+#include <glib-unix.h>
 #include <jumpstarter/jumpstarter.h>
 
 typedef struct
@@ -148,11 +149,74 @@ jmp_test_declared_child_init (JmpTestDeclaredChild *self)
 {
 }
 
+/* A third party's pumped stream: the driver keeps its end of the
+ * socketpair (reading and dropping what comes) until the caller closes
+ * its own, and holds a lease on the caller's budget meanwhile. */
+struct _JmpTestDeclaredPump
+{
+  JmpDriver parent_instance;
+};
+
+JMP_DEFINE_DRIVER (JmpTestDeclaredPump, jmp_test_declared_pump, JMP_TEST, DECLARED_PUMP)
+
+static gboolean
+declared_pump_cb (gint fd, GIOCondition condition, gpointer lease)
+{
+  gchar buffer[256];
+
+  if (read (fd, buffer, sizeof buffer) > 0)
+    return G_SOURCE_CONTINUE;
+  close (fd);
+  g_object_unref (lease);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+declared_pump (JmpDriver *self, const gchar *method, GVariant *args, GTask *task)
+{
+  GError *error = NULL;
+  JmpStreamLease *lease = jmp_stream_lease_acquire (g_task_get_cancellable (task), &error);
+  gint fds[2];
+  gint index;
+
+  if (lease == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, fds) < 0)
+    {
+      g_object_unref (lease);
+      g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (errno), "socketpair");
+      return;
+    }
+  index = jmp_driver_method_append_fd (task, fds[0], &error);
+  close (fds[0]);
+  if (index < 0)
+    {
+      close (fds[1]);
+      g_object_unref (lease);
+      g_task_return_error (task, error);
+      return;
+    }
+  g_unix_fd_add (fds[1], G_IO_IN | G_IO_HUP | G_IO_ERR, declared_pump_cb, lease);
+  jmp_driver_method_return (task, g_variant_new ("(h)", index));
+}
+
+static void
+jmp_test_declared_pump_class_init (JmpDriverClass *klass)
+{
+  jmp_driver_class_add_method_async (klass, "pump", NULL, "h", "stream", declared_pump,
+                                     "A stream the driver keeps open until the caller closes it");
+}
+
 static gboolean
 register_types (JmpRegistry *registry, GError **error)
 {
   return jmp_registry_add_type (registry, "Declared", jmp_test_declared_get_type (), NULL, error) &&
          jmp_registry_add_type (registry, "DeclaredChild", jmp_test_declared_child_get_type (),
+                                NULL, error) &&
+         jmp_registry_add_type (registry, "DeclaredPump", jmp_test_declared_pump_get_type (),
                                 NULL, error);
 }
 
