@@ -44,8 +44,9 @@ struct _JmpPeerListener
   GDBusAuthObserver *observer;
   GSource           *watch;          /* while accepting */
   GSource           *retry;          /* while backing off */
-  guint              backoff_ms;     /* 0 unless backing off */
-  guint              n_failed;       /* accept() failures in this back-off */
+  gboolean           starved;        /* accept() failed and the queue is not empty yet */
+  guint              n_failed;       /* accept() failures since then */
+  guint              backoff_ms;     /* 0 after a success */
   GQueue             authenticating; /* JmpPendingPeer, oldest first */
   gboolean           stopped;
 };
@@ -181,7 +182,7 @@ static gboolean jmp_peer_listener_retry_cb (gpointer user_data);
 static void
 jmp_peer_listener_back_off (JmpPeerListener *self, gint errsv)
 {
-  if (self->backoff_ms == 0)
+  if (!self->starved)
     {
       struct rlimit limit = { 0 };
 
@@ -190,11 +191,11 @@ jmp_peer_listener_back_off (JmpPeerListener *self, gint errsv)
                  "trying again after a back-off of up to %u ms",
                  g_strerror (errsv), (unsigned long long) limit.rlim_cur,
                  (guint) JMP_PEER_BACKOFF_MAX_MS);
-      self->backoff_ms = JMP_PEER_BACKOFF_MIN_MS;
+      self->starved = TRUE;
       self->n_failed = 0;
     }
-  else
-    self->backoff_ms = MIN (self->backoff_ms * 2, JMP_PEER_BACKOFF_MAX_MS);
+  self->backoff_ms = CLAMP (self->backoff_ms * 2, JMP_PEER_BACKOFF_MIN_MS,
+                            JMP_PEER_BACKOFF_MAX_MS);
   self->n_failed++;
   jmp_peer_listener_unwatch (self);
   self->retry = g_timeout_source_new (self->backoff_ms);
@@ -202,13 +203,15 @@ jmp_peer_listener_back_off (JmpPeerListener *self, gint errsv)
   g_source_attach (self->retry, NULL);
 }
 
+/* Over once every peer waiting has been taken: a host kept at its limit,
+ * taking one peer whenever one fd is freed, says so once, not each time. */
 static void
-jmp_peer_listener_recovered (JmpPeerListener *self)
+jmp_peer_listener_drained (JmpPeerListener *self)
 {
-  if (self->backoff_ms == 0)
+  if (!self->starved)
     return;
   g_message ("accepting new peers again, after %u failed attempts", self->n_failed);
-  self->backoff_ms = 0;
+  self->starved = FALSE;
 }
 
 /* Returns FALSE once it backs off. */
@@ -227,7 +230,7 @@ jmp_peer_listener_accept_some (JmpPeerListener *self)
 
           if (errsv == EAGAIN || errsv == EWOULDBLOCK)
             {
-              jmp_peer_listener_recovered (self);
+              jmp_peer_listener_drained (self);
               return TRUE;
             }
           /* the peer left before we took it, or a signal came */
@@ -237,7 +240,7 @@ jmp_peer_listener_accept_some (JmpPeerListener *self)
           jmp_peer_listener_back_off (self, errsv);
           return FALSE;
         }
-      jmp_peer_listener_recovered (self);
+      self->backoff_ms = 0;
       socket = g_socket_new_from_fd (fd, &error);
       /* a GSocket that failed to initialize has closed the fd already */
       if (socket == NULL)

@@ -217,14 +217,16 @@ test_fd_exhaustion (void)
   g_assert_cmpuint (host_count_lines (host, "Too many open files"), ==, 1);
   g_assert_cmpuint (host_count_lines (host, "accepting new peers again"), ==, 0);
 
-  /* once the peers go, the next client is served */
+  /* once the peers go, those that waited are taken, and the next client
+   * is served */
   for (guint i = 0; i < G_N_ELEMENTS (queued); i++)
     close (queued[i]);
   g_ptr_array_set_size (peers, 0);
+  host_wait_line (host, "accepting new peers again", 10000);
+  g_assert_cmpuint (jmp_test_wait_fds_at_most (pid, FD_LIMIT / 2, 10000), <=, FD_LIMIT / 2);
   client = jmp_client_new_for_address_sync (host_address (host), NULL, &error);
   g_assert_no_error (error);
   g_assert_nonnull (client);
-  host_wait_line (host, "accepting new peers again", 10000);
   g_clear_object (&client);
 
   host_stop (host);
