@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <sys/socket.h>
+
 #include "jmp-peer-auth.h"
 
 /*
@@ -35,10 +37,13 @@ jmp_peer_auth_free (JmpPeerAuth *auth)
   g_free (auth);
 }
 
+/* shutdown(2) on the fd, not g_socket_shutdown(): the GSocket's state
+ * belongs to the thread running the handshake. The fd stays open until
+ * the handler is disconnected. */
 static void
 jmp_peer_auth_cancelled_cb (GCancellable *cancellable, GSocket *socket)
 {
-  g_socket_shutdown (socket, TRUE, TRUE, NULL);
+  shutdown (g_socket_get_fd (socket), SHUT_RDWR);
 }
 
 static void
