@@ -121,6 +121,15 @@ jmp_test_read_line_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 JmpTestHost *
 jmp_test_host_new (const gchar *config_path, const gchar * const *extra_args)
 {
+  return jmp_test_host_new_wrapped (config_path, extra_args, NULL, 0);
+}
+
+JmpTestHost *
+jmp_test_host_new_wrapped (const gchar         *config_path,
+                           const gchar * const *extra_args,
+                           const gchar * const *wrapper,
+                           GSubprocessFlags     flags)
+{
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GDataInputStream) out = NULL;
@@ -133,6 +142,8 @@ jmp_test_host_new (const gchar *config_path, const gchar * const *extra_args)
   self->dir = jmp_test_mkdtemp ();
   listen = g_strdup_printf ("unix:path=%s/host.sock", self->dir);
 
+  for (guint i = 0; wrapper != NULL && wrapper[i] != NULL; i++)
+    g_ptr_array_add (argv, g_strdup (wrapper[i]));
   g_ptr_array_add (argv, g_strdup (program));
   g_ptr_array_add (argv, g_strdup ("--listen"));
   g_ptr_array_add (argv, g_strdup (listen));
@@ -146,7 +157,7 @@ jmp_test_host_new (const gchar *config_path, const gchar * const *extra_args)
     g_ptr_array_add (argv, g_strdup (extra_args[i]));
   g_ptr_array_add (argv, NULL);
 
-  self->process = jmp_test_spawnv (G_SUBPROCESS_FLAGS_STDOUT_PIPE,
+  self->process = jmp_test_spawnv (G_SUBPROCESS_FLAGS_STDOUT_PIPE | flags,
                                   (const gchar * const *) argv->pdata, &error);
   g_assert_no_error (error);
 
@@ -165,6 +176,12 @@ const gchar *
 jmp_test_host_get_address (JmpTestHost *self)
 {
   return self->address;
+}
+
+GInputStream *
+jmp_test_host_get_stderr (JmpTestHost *self)
+{
+  return g_subprocess_get_stderr_pipe (self->process);
 }
 
 GPid

@@ -35,7 +35,15 @@ GSubprocess *jmp_test_spawn            (GSubprocessFlags     flags,
  * @extra_args, and returns once the socket accepts connections. */
 JmpTestHost *jmp_test_host_new         (const gchar         *config_path,
                                         const gchar * const *extra_args);
+/* Same, with @wrapper (such as prlimit or env and its arguments) before
+ * the host's argv, and @flags added to the subprocess's (STDERR_PIPE). */
+JmpTestHost *jmp_test_host_new_wrapped (const gchar         *config_path,
+                                        const gchar * const *extra_args,
+                                        const gchar * const *wrapper,
+                                        GSubprocessFlags     flags);
 const gchar *jmp_test_host_get_address (JmpTestHost *self);
+/* With G_SUBPROCESS_FLAGS_STDERR_PIPE: its stderr. */
+GInputStream *jmp_test_host_get_stderr (JmpTestHost *self);
 GPid         jmp_test_host_get_pid     (JmpTestHost *self);
 /* Connects a client to it (asserting success). */
 JmpClient   *jmp_test_host_connect     (JmpTestHost *self);

@@ -14,9 +14,9 @@
 #include "jmp-call-limit.h"
 #include "jmp-export.h"
 #include "jmp-export-hub.h"
-#include "jmp-listen-backlog.h"
 #include "jmp-peer-bus.h"
 #include "jmp-peer-describe.h"
+#include "jmp-peer-listener.h"
 #include "jmp-peer-server.h"
 
 /* Changes of the tree whose signals a peer may leave unread before it is
@@ -36,10 +36,9 @@ struct _JmpPeerServer
   GObject          parent_instance;
   JmpHost         *host;
   JmpExportHub    *hub;      /* the export every peer shares */
-  GDBusServer     *server;
+  JmpPeerListener *listener;
   GDBusAuthObserver *observer;
   GHashTable      *peers;  /* GDBusConnection → JmpPeer */
-  gchar           *socket_path;
   guint            n_served;
   gulong           tree_changed_id;
 };
@@ -179,7 +178,7 @@ jmp_peer_server_tree_changed_cb (JmpHost *host, JmpPeerServer *self)
 }
 
 static gboolean
-jmp_peer_server_new_connection_cb (GDBusServer     *server,
+jmp_peer_server_new_connection_cb (JmpPeerListener *listener,
                                    GDBusConnection *connection,
                                    JmpPeerServer   *self)
 {
@@ -298,10 +297,7 @@ JmpPeerServer *
 jmp_peer_server_new (JmpHost *host, const gchar *address, GError **error)
 {
   g_autoptr(JmpPeerServer) self = g_object_new (JMP_TYPE_PEER_SERVER, NULL);
-  g_autofree gchar *guid = g_dbus_generate_guid ();
   g_autofree gchar *socket_path = NULL;
-  g_autoptr(GError) backlog_error = NULL;
-  mode_t old_umask;
 
   self->host = g_object_ref (host);
   self->hub = jmp_export_hub_new (host, error);
@@ -322,28 +318,19 @@ jmp_peer_server_new (JmpHost *host, const gchar *address, GError **error)
   g_signal_connect (self->observer, "authorize-authenticated-peer",
                     G_CALLBACK (jmp_peer_server_authorize_cb), self);
 
-  /* the socket is born 0600: no window in which others may connect */
-  old_umask = umask (0177);
-  self->server = g_dbus_server_new_sync (address, G_DBUS_SERVER_FLAGS_NONE, guid,
-                                         self->observer, NULL, error);
-  umask (old_umask);
-  if (self->server == NULL)
+  self->listener = jmp_peer_listener_new (socket_path, self->observer, error);
+  if (self->listener == NULL)
     return NULL;
-  /* ours from now on: removed when the server stops */
-  self->socket_path = g_steal_pointer (&socket_path);
-  /* a burst of clients queues instead of failing with EAGAIN */
-  if (!jmp_listen_backlog_raise (self->socket_path, &backlog_error))
-    g_message ("the listen backlog stays small: %s", backlog_error->message);
-  g_signal_connect (self->server, "new-connection",
+  g_signal_connect (self->listener, "new-connection",
                     G_CALLBACK (jmp_peer_server_new_connection_cb), self);
-  g_dbus_server_start (self->server);
+  jmp_peer_listener_start (self->listener);
   return g_steal_pointer (&self);
 }
 
 const gchar *
 jmp_peer_server_get_client_address (JmpPeerServer *self)
 {
-  return g_dbus_server_get_client_address (self->server);
+  return jmp_peer_listener_get_client_address (self->listener);
 }
 
 guint
@@ -364,8 +351,8 @@ jmp_peer_server_stop (JmpPeerServer *self)
   GHashTableIter iter;
   gpointer connection;
 
-  if (self->server != NULL && g_dbus_server_is_active (self->server))
-    g_dbus_server_stop (self->server);
+  if (self->listener != NULL)
+    jmp_peer_listener_stop (self->listener);
   g_hash_table_iter_init (&iter, self->peers);
   while (g_hash_table_iter_next (&iter, &connection, NULL))
     {
@@ -373,11 +360,6 @@ jmp_peer_server_stop (JmpPeerServer *self)
       g_dbus_connection_close (connection, NULL, NULL, NULL);
     }
   g_hash_table_remove_all (self->peers);
-  if (self->socket_path != NULL)
-    {
-      g_unlink (self->socket_path);
-      g_clear_pointer (&self->socket_path, g_free);
-    }
 }
 
 static void
@@ -388,7 +370,7 @@ jmp_peer_server_dispose (GObject *object)
   jmp_peer_server_stop (self);
   if (self->tree_changed_id != 0)
     g_clear_signal_handler (&self->tree_changed_id, self->host);
-  g_clear_object (&self->server);
+  g_clear_object (&self->listener);
   g_clear_object (&self->observer);
   g_clear_object (&self->hub);
   g_clear_object (&self->host);
