@@ -187,6 +187,18 @@ jmp_test_host_connect (JmpTestHost *self)
   return client;
 }
 
+GDBusConnection *
+jmp_test_host_connect_dbus (JmpTestHost *self)
+{
+  g_autoptr(GError) error = NULL;
+  GDBusConnection *connection;
+
+  connection = g_dbus_connection_new_for_address_sync (
+    self->address, G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT, NULL, NULL, &error);
+  g_assert_no_error (error);
+  return connection;
+}
+
 static void
 jmp_test_wait_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {

@@ -39,6 +39,8 @@ const gchar *jmp_test_host_get_address (JmpTestHost *self);
 GPid         jmp_test_host_get_pid     (JmpTestHost *self);
 /* Connects a client to it (asserting success). */
 JmpClient   *jmp_test_host_connect     (JmpTestHost *self);
+/* The same as a raw D-Bus connection. */
+GDBusConnection *jmp_test_host_connect_dbus (JmpTestHost *self);
 /* SIGTERM, waits, asserts exit status 0. */
 void         jmp_test_host_stop        (JmpTestHost *self);
 /* SIGKILL, as a crash would, and waits: a later stop does nothing. */
