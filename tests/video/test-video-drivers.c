@@ -647,32 +647,16 @@ test_ustreamer_bad_json (void)
 /* ------------------------------------------------------------------------ */
 /* Reloads that add a UStreamer: the host serves the old tree meanwhile */
 
-#define HOST_PATH   "/dev/jumpstarter/Host1"
 #define ECHO_CONFIG "export:\n  echo: {type: EchoNetwork}\n"
 /* far below the fake ustreamer's start delay: a hang guard, not a timing */
 #define PROMPT_MS   1000
-
-typedef struct {
-  gboolean  done;
-  GError   *error;
-} ReloadCall;
-
-static void
-reload_cb (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  ReloadCall *call = user_data;
-  g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), res,
-                                                             &call->error);
-
-  call->done = TRUE;
-}
 
 /* Rewrites the config to add a UStreamer "cam" running fake-ustreamer.py
  * with @fake_args and @config (flow mapping entries), and asks for a
  * reload on @connection. */
 static void
 reload_adding_cam (Fixture *fx, GDBusConnection *connection, const gchar *fake_args,
-                   const gchar *config, ReloadCall *call)
+                   const gchar *config, JmpTestCall *call)
 {
   g_autofree gchar *fake = g_test_build_filename (G_TEST_DIST, "video", "fake-ustreamer.py", NULL);
   g_autofree gchar *state = jmp_test_write_file (fx->dir, "state.json", "{\"ok\": true}");
@@ -684,48 +668,26 @@ reload_adding_cam (Fixture *fx, GDBusConnection *connection, const gchar *fake_a
                                             fake, config, state, fake_args);
 
   g_free (jmp_test_write_file (fx->dir, "video.yaml", yaml));
-  g_dbus_connection_call (connection, NULL, HOST_PATH, "dev.jumpstarter.Host1", "Reload",
-                          NULL, NULL, G_DBUS_CALL_FLAGS_NONE, HANG_GUARD_MS, NULL,
-                          reload_cb, call);
-}
-
-/* Properties.Get of a driver's Name, which must be answered within
- * PROMPT_MS; %NULL with @error if the driver is not there. */
-static gchar *
-get_driver_name (GDBusConnection *connection, const gchar *driver, GError **error)
-{
-  g_autofree gchar *path = g_strdup_printf (HOST_PATH "/driver/%s", driver);
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GVariant) value = NULL;
-
-  reply = g_dbus_connection_call_sync (connection, NULL, path, "org.freedesktop.DBus.Properties",
-                                       "Get", g_variant_new ("(ss)", "dev.jumpstarter.Driver1", "Name"),
-                                       G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NONE, PROMPT_MS,
-                                       NULL, error);
-  if (reply == NULL)
-    return NULL;
-  g_variant_get (reply, "(v)", &value);
-  return g_variant_dup_string (value, NULL);
+  jmp_test_call_reload (connection, call);
 }
 
 /* The host answers other clients while the new ustreamer comes up. */
 static void
-assert_served_while_pending (Fixture *fx, GDBusConnection *other, ReloadCall *call)
+assert_served_while_pending (Fixture *fx, GDBusConnection *other)
 {
   GPid host = jmp_test_host_get_pid (fx->host);
 
   /* the build is under way once the child is there */
   find_child (host);
-  for (guint i = 0; i < 3 && !call->done; i++)
+  for (guint i = 0; i < 3; i++)
     {
       g_autoptr(GError) error = NULL;
-      g_autofree gchar *name = get_driver_name (other, "echo", &error);
+      g_autofree gchar *name = jmp_test_get_driver_name (other, "echo", PROMPT_MS, &error);
 
       g_assert_no_error (error);
       g_assert_cmpstr (name, ==, "echo");
       g_usleep (100000);
     }
-  g_assert_false (call->done);
 }
 
 static gboolean
@@ -767,17 +729,17 @@ test_ustreamer_reload_slow (void)
   g_autoptr(GDBusConnection) other = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree gchar *name = NULL;
-  ReloadCall call = { 0 };
+  JmpTestCall call = { 0 };
 
   fixture_start (&fx, ECHO_CONFIG);
   reloader = jmp_test_host_connect_dbus (fx.host);
   other = jmp_test_host_connect_dbus (fx.host);
   reload_adding_cam (&fx, reloader, "start-delay: 3", "start_timeout: 20", &call);
-  assert_served_while_pending (&fx, other, &call);
+  assert_served_while_pending (&fx, other);
 
   jmp_test_wait_flag (&call.done, HANG_GUARD_MS);
   g_assert_no_error (call.error);
-  name = get_driver_name (other, "cam", &error);
+  name = jmp_test_get_driver_name (other, "cam", PROMPT_MS, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (name, ==, "cam");
 
@@ -794,7 +756,7 @@ test_ustreamer_reload_timeout (void)
   g_autoptr(GDBusConnection) other = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree gchar *name = NULL;
-  ReloadCall call = { 0 };
+  JmpTestCall call = { 0 };
   GPid host;
   guint fds;
 
@@ -804,7 +766,7 @@ test_ustreamer_reload_timeout (void)
   other = jmp_test_host_connect_dbus (fx.host);
   fds = jmp_test_count_fds (host);
   reload_adding_cam (&fx, reloader, "start-delay: 600", "start_timeout: 3", &call);
-  assert_served_while_pending (&fx, other, &call);
+  assert_served_while_pending (&fx, other);
 
   jmp_test_wait_flag (&call.done, HANG_GUARD_MS);
   g_assert_nonnull (call.error);
@@ -812,10 +774,10 @@ test_ustreamer_reload_timeout (void)
   assert_contains (call.error->message, "did not answer on its socket within 3 s (start_timeout)");
   assert_contains (call.error->message, "fake ustreamer starting");
 
-  name = get_driver_name (other, "echo", &error);
+  name = jmp_test_get_driver_name (other, "echo", PROMPT_MS, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (name, ==, "echo");
-  g_assert_null (get_driver_name (other, "cam", &error));
+  g_assert_null (jmp_test_get_driver_name (other, "cam", PROMPT_MS, &error));
   g_assert_error (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD);
 
   /* the file watch may have asked for a reload of its own, which fails
@@ -832,7 +794,7 @@ test_ustreamer_reload_sigterm (void)
 {
   Fixture fx = { 0 };
   g_autoptr(GDBusConnection) reloader = NULL;
-  ReloadCall call = { 0 };
+  JmpTestCall call = { 0 };
   GPid ustreamer;
 
   fixture_start (&fx, ECHO_CONFIG);
