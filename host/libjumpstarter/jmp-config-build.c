@@ -819,10 +819,12 @@ jmp_config_build_next (GTask *task)
  * @user_data: data for @callback
  *
  * Builds the tree of @self as jmp_config_build() does, with the same
- * order, errors and undo, but starts each driver with
- * jmp_driver_start_async(): a driver whose start waits (a process that
- * must come up) does not block the caller's main context meanwhile. The
- * entries are checked, and the drivers made, before this returns.
+ * order, errors and undo, but a driver whose class has
+ * #JmpDriverClass.start_async (a start that waits for a process or a
+ * device) is started with jmp_driver_start_async(), and the caller's
+ * main context runs meanwhile; the others start at once, as in
+ * jmp_config_build(). The entries are checked, and the drivers made,
+ * before this returns.
  *
  * @previous must stay as it is until @callback runs: the caller keeps
  * serving it, and switches (and stops what the new tree does not keep,
