@@ -184,6 +184,7 @@ jmp_host_read_cb (GObject *source, GAsyncResult *res, gpointer user_data)
   g_autoptr(GError) error = NULL;
   gint64 start = g_get_monotonic_time ();
 
+  self->busy = 0;
   config = g_task_propagate_pointer (G_TASK (res), &error);
   if (config == NULL || self->stopping)
     {

@@ -773,6 +773,7 @@ test_ustreamer_reload_timeout (void)
   assert_contains (call.error->message, "export.cam: failed to start UStreamer: ");
   assert_contains (call.error->message, "did not answer on its socket within 3 s (start_timeout)");
   assert_contains (call.error->message, "fake ustreamer starting");
+  g_clear_error (&call.error);
 
   name = jmp_test_get_driver_name (other, "echo", PROMPT_MS, &error);
   g_assert_no_error (error);
@@ -807,6 +808,7 @@ test_ustreamer_reload_sigterm (void)
   assert_process_gone (ustreamer, HANG_GUARD_MS);
   jmp_test_wait_flag (&call.done, HANG_GUARD_MS);
   g_assert_nonnull (call.error);
+  g_clear_error (&call.error);
   fixture_stop (&fx);
 }
 
