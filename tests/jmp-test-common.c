@@ -204,6 +204,56 @@ jmp_test_host_connect (JmpTestHost *self)
   return client;
 }
 
+GDBusConnection *
+jmp_test_host_connect_dbus (JmpTestHost *self)
+{
+  g_autoptr(GError) error = NULL;
+  GDBusConnection *connection;
+
+  connection = g_dbus_connection_new_for_address_sync (
+    self->address, G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT, NULL, NULL, &error);
+  g_assert_no_error (error);
+  return connection;
+}
+
+static void
+jmp_test_reload_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  JmpTestCall *call = user_data;
+  g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), res,
+                                                             &call->error);
+
+  call->done = TRUE;
+}
+
+void
+jmp_test_call_reload (GDBusConnection *connection, JmpTestCall *call)
+{
+  g_dbus_connection_call (connection, NULL, "/dev/jumpstarter/Host1", "dev.jumpstarter.Host1",
+                          "Reload", NULL, NULL, G_DBUS_CALL_FLAGS_NONE, 60000, NULL,
+                          jmp_test_reload_cb, call);
+}
+
+gchar *
+jmp_test_get_driver_name (GDBusConnection  *connection,
+                          const gchar      *driver,
+                          gint              timeout_ms,
+                          GError          **error)
+{
+  g_autofree gchar *path = g_strdup_printf ("/dev/jumpstarter/Host1/driver/%s", driver);
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) value = NULL;
+
+  reply = g_dbus_connection_call_sync (connection, NULL, path, "org.freedesktop.DBus.Properties",
+                                       "Get", g_variant_new ("(ss)", "dev.jumpstarter.Driver1", "Name"),
+                                       G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NONE, timeout_ms,
+                                       NULL, error);
+  if (reply == NULL)
+    return NULL;
+  g_variant_get (reply, "(v)", &value);
+  return g_variant_dup_string (value, NULL);
+}
+
 static void
 jmp_test_wait_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
@@ -311,6 +361,15 @@ jmp_test_timeout_cb (gpointer user_data)
 {
   g_error ("timed out waiting (%u ms): the test hangs", GPOINTER_TO_UINT (user_data));
   return G_SOURCE_REMOVE;
+}
+
+void
+jmp_test_async_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  JmpTestAsync *async = user_data;
+
+  async->result = g_object_ref (res);
+  async->done = TRUE;
 }
 
 void

@@ -47,6 +47,23 @@ GInputStream *jmp_test_host_get_stderr (JmpTestHost *self);
 GPid         jmp_test_host_get_pid     (JmpTestHost *self);
 /* Connects a client to it (asserting success). */
 JmpClient   *jmp_test_host_connect     (JmpTestHost *self);
+/* The same as a raw D-Bus connection. */
+GDBusConnection *jmp_test_host_connect_dbus (JmpTestHost *self);
+
+/* Reload() on @connection, not waited for: @done is set, and @error if it
+ * failed, once it is answered. */
+typedef struct {
+  gboolean  done;
+  GError   *error;
+} JmpTestCall;
+void         jmp_test_call_reload      (GDBusConnection *connection,
+                                        JmpTestCall     *call);
+/* Driver1.Name of @driver through Properties.Get, with a @timeout_ms
+ * bound; %NULL with @error if it failed. */
+gchar       *jmp_test_get_driver_name  (GDBusConnection *connection,
+                                        const gchar     *driver,
+                                        gint             timeout_ms,
+                                        GError         **error);
 /* SIGTERM, waits, asserts exit status 0. */
 void         jmp_test_host_stop        (JmpTestHost *self);
 /* SIGKILL, as a crash would, and waits: a later stop does nothing. */
@@ -68,6 +85,17 @@ void         jmp_test_send_all         (GSocket     *socket,
 GBytes      *jmp_test_receive_to_eof   (GSocket     *socket);
 /* @len random bytes. */
 GBytes      *jmp_test_random_bytes     (gsize        len);
+
+/* An async call's result, for a test that waits for it: pass
+ * jmp_test_async_cb and the struct as callback and user_data, run
+ * jmp_test_wait_flag() on @done, finish with @result and unref it. */
+typedef struct {
+  gboolean      done;
+  GAsyncResult *result;
+} JmpTestAsync;
+void         jmp_test_async_cb         (GObject      *source,
+                                        GAsyncResult *res,
+                                        gpointer      user_data);
 
 /* Runs the main context until @flag is TRUE (asserting within @timeout_ms). */
 void         jmp_test_wait_flag        (gboolean *flag, guint timeout_ms);

@@ -25,9 +25,12 @@ struct _JmpHost
   gchar       *alias;        /* the exporter's name, NULL for --config */
   JmpConfig   *config;
   JmpDriver   *root;
-  GPtrArray   *reloading;    /* GTasks the running read will answer */
+  GPtrArray   *reloading;    /* GTasks the running read and build will answer */
   GPtrArray   *reload_next;  /* GTasks asked for since it started */
   guint        stream_limit; /* pumped streams per peer */
+  GCancellable *building;    /* while a new tree starts, the old one serving */
+  gint64       busy;         /* µs of the main loop the reload took so far */
+  gboolean     stopping;     /* shut down: no more reloads */
 };
 
 G_DEFINE_FINAL_TYPE (JmpHost, jmp_host, G_TYPE_OBJECT)
@@ -57,6 +60,17 @@ jmp_host_read_config (const gchar *path, GCancellable *cancellable, GError **err
   return jmp_config_new_from_data (data, len, JMP_HOST_BUILTIN_CONFIG, error);
 }
 
+/* The new tree is started: serve it instead of the old one. */
+static void
+jmp_host_switch (JmpHost *self, JmpConfig *config, JmpDriver *root)
+{
+  if (self->root != NULL)
+    jmp_config_stop_unused (self->root, root);
+  g_set_object (&self->config, config);
+  g_set_object (&self->root, root);
+  g_signal_emit (self, signals[SIGNAL_TREE_CHANGED], 0);
+}
+
 static gboolean
 jmp_host_apply (JmpHost *self, JmpConfig *config, GError **error)
 {
@@ -65,12 +79,7 @@ jmp_host_apply (JmpHost *self, JmpConfig *config, GError **error)
   root = jmp_config_build (config, self->registry, self->root, error);
   if (root == NULL)
     return FALSE;
-
-  if (self->root != NULL)
-    jmp_config_stop_unused (self->root, root);
-  g_set_object (&self->config, config);
-  g_set_object (&self->root, root);
-  g_signal_emit (self, signals[SIGNAL_TREE_CHANGED], 0);
+  jmp_host_switch (self, config, root);
   return TRUE;
 }
 
@@ -112,32 +121,84 @@ jmp_host_read_thread (GTask        *task,
 static void jmp_host_reload_start (JmpHost *self);
 
 static void
-jmp_host_read_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+jmp_host_answer (GPtrArray *tasks, const GError *error)
 {
-  JmpHost *self = JMP_HOST (source);
-  g_autoptr(GPtrArray) answered = g_steal_pointer (&self->reloading);
-  g_autoptr(JmpConfig) config = NULL;
-  g_autoptr(GError) error = NULL;
-
-  gint64 start = g_get_monotonic_time ();
-
-  config = g_task_propagate_pointer (G_TASK (res), &error);
-  if (config != NULL)
-    jmp_host_apply (self, config, &error);
-  for (guint i = 0; i < answered->len; i++)
+  for (guint i = 0; i < tasks->len; i++)
     {
-      GTask *task = g_ptr_array_index (answered, i);
+      GTask *task = g_ptr_array_index (tasks, i);
 
       if (error != NULL)
         g_task_return_error (task, g_error_copy (error));
       else
         g_task_return_boolean (task, TRUE);
     }
+}
+
+static GError *
+jmp_host_new_stopping_error (void)
+{
+  return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, _("the host is stopping"));
+}
+
+/* The reload is over, the new tree serving or the old one still: answer
+ * those who asked for it, and start the next one. */
+static void
+jmp_host_reload_done (JmpHost *self, const GError *error)
+{
+  g_autoptr(GPtrArray) answered = g_steal_pointer (&self->reloading);
+
+  jmp_host_answer (answered, error);
   /* the main loop's share of a reload, which bench/scale.py reads */
-  g_debug ("reload: the new tree took %.1f ms of the main loop",
-           (g_get_monotonic_time () - start) / 1000.0);
-  if (self->reload_next->len > 0)
+  g_debug ("reload: the new tree took %.1f ms of the main loop", self->busy / 1000.0);
+  if (self->stopping)
+    {
+      g_autoptr(GError) stopping = jmp_host_new_stopping_error ();
+
+      jmp_host_answer (self->reload_next, stopping);
+      g_ptr_array_set_size (self->reload_next, 0);
+    }
+  else if (self->reload_next->len > 0)
     jmp_host_reload_start (self);
+}
+
+static void
+jmp_host_built_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(JmpHost) self = user_data;
+  g_autoptr(JmpDriver) root = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 start = g_get_monotonic_time ();
+
+  root = jmp_config_build_finish (JMP_CONFIG (source), res, &error);
+  g_clear_object (&self->building);
+  if (root != NULL)
+    jmp_host_switch (self, JMP_CONFIG (source), root);
+  self->busy += g_get_monotonic_time () - start;
+  jmp_host_reload_done (self, error);
+}
+
+/* The old tree is served until the new one is started. */
+static void
+jmp_host_read_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  JmpHost *self = JMP_HOST (source);
+  g_autoptr(JmpConfig) config = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 start = g_get_monotonic_time ();
+
+  self->busy = 0;
+  config = g_task_propagate_pointer (G_TASK (res), &error);
+  if (config == NULL || self->stopping)
+    {
+      if (error == NULL)
+        error = jmp_host_new_stopping_error ();
+      jmp_host_reload_done (self, error);
+      return;
+    }
+  self->building = g_cancellable_new ();
+  jmp_config_build_async (config, self->registry, self->root, self->building,
+                          jmp_host_built_cb, g_object_ref (self));
+  self->busy = g_get_monotonic_time () - start;
 }
 
 /* One read at a time, applied in the order asked: a read that started
@@ -162,8 +223,11 @@ jmp_host_reload_start (JmpHost *self)
  * @user_data: data for @callback
  *
  * Re-reads the config (in a worker thread: the file may be on a slow
- * disk) and rebuilds the tree on the main loop. Unchanged drivers stay as
- * they are; a broken file leaves the running tree as it was.
+ * disk) and builds the new tree on the main loop without blocking it
+ * while drivers start (jmp_config_build_async()): the old tree is served
+ * until the new one is started, then replaced. Unchanged drivers stay as
+ * they are; a broken file or a driver that fails to start leaves the
+ * running tree as it was.
  */
 void
 jmp_host_reload_async (JmpHost             *self,
@@ -174,6 +238,12 @@ jmp_host_reload_async (JmpHost             *self,
   GTask *task = g_task_new (self, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, jmp_host_reload_async);
+  if (self->stopping)
+    {
+      g_task_return_error (task, jmp_host_new_stopping_error ());
+      g_object_unref (task);
+      return;
+    }
   g_ptr_array_add (self->reload_next, task);
   if (self->reloading == NULL)
     jmp_host_reload_start (self);
@@ -190,11 +260,18 @@ jmp_host_reload_finish (JmpHost *self, GAsyncResult *result, GError **error)
  * jmp_host_shutdown:
  * @self: a #JmpHost
  *
- * Stops every driver, children before parents, and drops the tree.
+ * Stops every driver, children before parents, and drops the tree. A
+ * reload under way is cancelled first (the main context runs until it
+ * stopped what it started), and none starts after.
  */
 void
 jmp_host_shutdown (JmpHost *self)
 {
+  self->stopping = TRUE;
+  if (self->building != NULL)
+    g_cancellable_cancel (self->building);
+  while (self->reloading != NULL)
+    g_main_context_iteration (NULL, TRUE);
   if (self->root == NULL)
     return;
   jmp_config_stop_unused (self->root, NULL);

@@ -19,6 +19,13 @@
  *     (reused ones included) get their children, in file order, and start;
  *     a Composite has no start of its own, so this cannot fail.
  *
+ * Stages 1 and 2 run at once; they also list the steps of stages 3 and 4
+ * (attach, then start), in order, which jmp_config_build() runs in turn.
+ * jmp_config_build_async() runs them in the same order, but waits for a
+ * driver with a start_async of its own without blocking. Stage 4 is run
+ * at once in both: it cannot fail, and once it began a reused driver has
+ * its new parent, so it must not be interrupted.
+ *
  * A reused driver is still owned by its parent in `previous` until stage 4
  * adds it to its new parent, so a build that fails leaves it untouched.
  * For the same reason only drivers whose parent is a Composite (or the
@@ -44,26 +51,43 @@ jmp_config_entry_qdata_quark (void)
   return g_quark_from_static_string ("jmp-config-entry");
 }
 
+/* One step of stages 3 and 4: attach the children of @entry, start. */
+typedef struct {
+  JmpConfigEntry *entry;
+  JmpDriver      *driver;    /* owned by JmpConfigBuild.drivers */
+} JmpConfigStep;
+
 typedef struct {
   JmpConfig      *config;
   JmpRegistry    *registry;
+  JmpDriver      *previous;  /* nullable */
   JmpConfigEntry *export;
   GHashTable     *drivers;   /* JmpConfigEntry → JmpDriver (a ref), refs excluded */
   GHashTable     *targets;   /* JmpConfigEntry of a ref → JmpDriver (no ref) */
   GHashTable     *reused;    /* JmpDriver set: taken from the previous tree */
   GPtrArray      *started;   /* JmpDriver (a ref) this build started, in order */
+  GArray         *steps;     /* JmpConfigStep: stage 3, then stage 4 */
+  guint           n_stage3;
+  guint           next;      /* the next step to run */
   JmpDriver      *root;
 } JmpConfigBuild;
 
 static void
-jmp_config_build_clear (JmpConfigBuild *b)
+jmp_config_build_free (JmpConfigBuild *b)
 {
+  g_clear_object (&b->config);
+  g_clear_object (&b->registry);
+  g_clear_object (&b->previous);
   g_clear_pointer (&b->drivers, g_hash_table_unref);
   g_clear_pointer (&b->targets, g_hash_table_unref);
   g_clear_pointer (&b->reused, g_hash_table_unref);
   g_clear_pointer (&b->started, g_ptr_array_unref);
+  g_clear_pointer (&b->steps, g_array_unref);
   g_clear_object (&b->root);
+  g_free (b);
 }
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (JmpConfigBuild, jmp_config_build_free)
 
 static const gchar *
 jmp_config_build_composite_name (JmpConfigBuild *b)
@@ -483,81 +507,181 @@ jmp_config_build_attach (JmpConfigBuild *b,
     }
 }
 
-static gboolean
-jmp_config_build_start_one (JmpConfigBuild  *b,
-                            JmpConfigEntry  *entry,
-                            JmpDriver       *driver,
-                            GError         **error)
+/* The error of a driver that failed to start, with its place. */
+static void
+jmp_config_build_set_start_error (JmpConfigStep  *step,
+                                  GError         *cause,
+                                  GError        **error)
 {
-  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GError) local_error = cause;
 
-  if (!jmp_driver_start (driver, &local_error))
+  jmp_error_convert (&local_error);
+  g_set_error (error,
+               local_error != NULL ? local_error->domain : JMP_ERROR,
+               local_error != NULL ? local_error->code : JMP_ERROR_FAILED,
+               _("%s: failed to start %s: %s"),
+               jmp_config_entry_get_place (step->entry), jmp_driver_get_type_name (step->driver),
+               local_error != NULL ? local_error->message : _("unknown error"));
+}
+
+static gboolean
+jmp_config_build_run_step (JmpConfigBuild  *b,
+                           JmpConfigStep   *step,
+                           GError         **error)
+{
+  GError *local_error = NULL;
+
+  jmp_config_build_attach (b, step->entry, step->driver);
+  if (!jmp_driver_start (step->driver, &local_error))
     {
-      jmp_error_convert (&local_error);
-      g_set_error (error,
-                   local_error != NULL ? local_error->domain : JMP_ERROR,
-                   local_error != NULL ? local_error->code : JMP_ERROR_FAILED,
-                   _("%s: failed to start %s: %s"),
-                   jmp_config_entry_get_place (entry), jmp_driver_get_type_name (driver),
-                   local_error != NULL ? local_error->message : _("unknown error"));
+      jmp_config_build_set_start_error (step, local_error, error);
       return FALSE;
     }
-  g_ptr_array_add (b->started, g_object_ref (driver));
+  g_ptr_array_add (b->started, g_object_ref (step->driver));
   return TRUE;
+}
+
+static void
+jmp_config_build_add_step (JmpConfigBuild *b,
+                           JmpConfigEntry *entry,
+                           JmpDriver      *driver)
+{
+  JmpConfigStep step = { entry, driver };
+
+  g_array_append_val (b->steps, step);
 }
 
 /* Stage 3: children first. @top is TRUE while only Composites lie between
  * @entry and the root; such Composites are left for stage 4. */
-static gboolean
-jmp_config_build_start (JmpConfigBuild  *b,
-                        JmpConfigEntry  *entry,
-                        gboolean         top,
-                        GError         **error)
+static void
+jmp_config_build_plan_start (JmpConfigBuild *b,
+                             JmpConfigEntry *entry,
+                             gboolean        top)
 {
   JmpDriver *driver = g_hash_table_lookup (b->drivers, entry);
   GPtrArray *children = jmp_config_entry_get_children (entry);
   gboolean top_composite;
 
   if (g_hash_table_contains (b->reused, driver))
-    return TRUE;
+    return;
 
   top_composite = top && JMP_IS_COMPOSITE (driver);
   for (guint i = 0; i < children->len; i++)
     {
       JmpConfigEntry *child = g_ptr_array_index (children, i);
 
-      if (jmp_config_entry_get_ref (child) == NULL &&
-          !jmp_config_build_start (b, child, top_composite, error))
-        return FALSE;
+      if (jmp_config_entry_get_ref (child) == NULL)
+        jmp_config_build_plan_start (b, child, top_composite);
     }
-  if (top_composite)
-    return TRUE;
-
-  jmp_config_build_attach (b, entry, driver);
-  return jmp_config_build_start_one (b, entry, driver, error);
+  if (!top_composite)
+    jmp_config_build_add_step (b, entry, driver);
 }
 
-/* Stage 4: the Composites left by stage 3, children first. */
-static gboolean
-jmp_config_build_assemble (JmpConfigBuild  *b,
-                           JmpConfigEntry  *entry,
-                           JmpDriver       *driver,
-                           GError         **error)
+/* Stage 4: the Composites left by stage 3 (none of them started yet),
+ * children first. */
+static void
+jmp_config_build_plan_assemble (JmpConfigBuild *b,
+                                JmpConfigEntry *entry,
+                                JmpDriver      *driver)
 {
   GPtrArray *children = jmp_config_entry_get_children (entry);
 
   if (!JMP_IS_COMPOSITE (driver) || jmp_driver_is_started (driver))
-    return TRUE;
+    return;
   for (guint i = 0; i < children->len; i++)
     {
       JmpConfigEntry *child = g_ptr_array_index (children, i);
 
-      if (jmp_config_entry_get_ref (child) == NULL &&
-          !jmp_config_build_assemble (b, child, g_hash_table_lookup (b->drivers, child), error))
-        return FALSE;
+      if (jmp_config_entry_get_ref (child) == NULL)
+        jmp_config_build_plan_assemble (b, child, g_hash_table_lookup (b->drivers, child));
     }
-  jmp_config_build_attach (b, entry, driver);
-  return jmp_config_build_start_one (b, entry, driver, error);
+  jmp_config_build_add_step (b, entry, driver);
+}
+
+/* Stages 1 and 2, and the list of steps of stages 3 and 4. */
+static JmpConfigBuild *
+jmp_config_build_prepare (JmpConfig    *self,
+                          JmpRegistry  *registry,
+                          JmpDriver    *previous,
+                          GError      **error)
+{
+  g_autoptr(JmpConfigBuild) b = g_new0 (JmpConfigBuild, 1);
+  GPtrArray *children;
+
+  b->config = g_object_ref (self);
+  b->registry = g_object_ref (registry);
+  b->previous = previous != NULL ? g_object_ref (previous) : NULL;
+  b->export = jmp_config_get_export (self);
+  b->drivers = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
+  b->targets = g_hash_table_new (NULL, NULL);
+  b->reused = g_hash_table_new (NULL, NULL);
+  b->started = g_ptr_array_new_with_free_func (g_object_unref);
+  b->steps = g_array_new (FALSE, FALSE, sizeof (JmpConfigStep));
+
+  b->root = jmp_composite_new ();
+  jmp_driver_set_name (b->root, jmp_config_get_name (self));
+  jmp_driver_set_type_name (b->root, jmp_config_build_composite_name (b));
+  jmp_driver_set_description (b->root, jmp_config_get_description (self));
+  g_hash_table_insert (b->drivers, b->export, g_object_ref (b->root));
+
+  if (!jmp_config_build_create (b, b->export, previous, TRUE, error) ||
+      !jmp_config_build_resolve_refs (b, b->export, error))
+    {
+      g_prefix_error (error, "%s: ", jmp_config_get_origin (self));
+      return NULL;
+    }
+
+  children = jmp_config_entry_get_children (b->export);
+  for (guint i = 0; i < children->len; i++)
+    {
+      JmpConfigEntry *child = g_ptr_array_index (children, i);
+
+      if (jmp_config_entry_get_ref (child) == NULL)
+        jmp_config_build_plan_start (b, child, TRUE);
+    }
+  b->n_stage3 = b->steps->len;
+  jmp_config_build_plan_assemble (b, b->export, b->root);
+  return g_steal_pointer (&b);
+}
+
+/* Undo in start order: children stop before their parents. */
+static void
+jmp_config_build_undo (JmpConfigBuild  *b,
+                       GError         **error)
+{
+  for (guint i = 0; i < b->started->len; i++)
+    jmp_driver_stop (g_ptr_array_index (b->started, i));
+  g_prefix_error (error, "%s: ", jmp_config_get_origin (b->config));
+}
+
+/* Stage 4, which cannot fail, and the new tree. */
+static JmpDriver *
+jmp_config_build_complete (JmpConfigBuild  *b,
+                           GError         **error)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  for (; b->next < b->steps->len; b->next++)
+    {
+      if (!jmp_config_build_run_step (b, &g_array_index (b->steps, JmpConfigStep, b->next),
+                                      error))
+        {
+          jmp_config_build_undo (b, error);
+          return NULL;
+        }
+    }
+
+  /* A kept driver now stands for the new entry, which holds the new
+   * config's values; the old config can go. */
+  g_hash_table_iter_init (&iter, b->drivers);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      if (g_hash_table_contains (b->reused, value))
+        g_object_set_qdata_full (G_OBJECT (value), jmp_config_entry_qdata_quark (),
+                                 g_object_ref (key), g_object_unref);
+    }
+  return g_steal_pointer (&b->root);
 }
 
 /**
@@ -573,7 +697,8 @@ jmp_config_build_assemble (JmpConfigBuild  *b,
  * Each entry's `config:` keys are the properties of its type (`enable_address`
  * sets `enable-address`), checked against their #GParamSpec. `ref:` entries
  * add the driver at a dotted path from the root (`group.a`) under a second
- * name. Drivers start children first.
+ * name. Drivers start children first, each with jmp_driver_start(); see
+ * jmp_config_build_async() for a build that does not block.
  *
  * With @previous, a driver whose entry is at the same path and unchanged
  * (see jmp_config_entry_equal()) is kept as it is: same object, not
@@ -599,69 +724,164 @@ jmp_config_build (JmpConfig    *self,
                   JmpDriver    *previous,
                   GError      **error)
 {
-  JmpConfigBuild b = { 0 };
-  JmpDriver *root = NULL;
-  GPtrArray *children;
-  GHashTableIter iter;
-  gpointer key, value;
-  gboolean ok;
+  g_autoptr(JmpConfigBuild) b = NULL;
 
   g_return_val_if_fail (JMP_IS_CONFIG (self), NULL);
   g_return_val_if_fail (JMP_IS_REGISTRY (registry), NULL);
   g_return_val_if_fail (previous == NULL || JMP_IS_DRIVER (previous), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  b.config = self;
-  b.registry = registry;
-  b.export = jmp_config_get_export (self);
-  b.drivers = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
-  b.targets = g_hash_table_new (NULL, NULL);
-  b.reused = g_hash_table_new (NULL, NULL);
-  b.started = g_ptr_array_new_with_free_func (g_object_unref);
+  b = jmp_config_build_prepare (self, registry, previous, error);
+  if (b == NULL)
+    return NULL;
+  return jmp_config_build_complete (b, error);
+}
 
-  b.root = jmp_composite_new ();
-  jmp_driver_set_name (b.root, jmp_config_get_name (self));
-  jmp_driver_set_type_name (b.root, jmp_config_build_composite_name (&b));
-  jmp_driver_set_description (b.root, jmp_config_get_description (self));
-  g_hash_table_insert (b.drivers, b.export, g_object_ref (b.root));
+static void jmp_config_build_next (GTask *task);
 
-  ok = jmp_config_build_create (&b, b.export, previous, TRUE, error) &&
-       jmp_config_build_resolve_refs (&b, b.export, error);
+static void
+jmp_config_build_started_cb (GObject      *source,
+                             GAsyncResult *res,
+                             gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  JmpConfigBuild *b = g_task_get_task_data (task);
+  JmpConfigStep *step = &g_array_index (b->steps, JmpConfigStep, b->next);
+  GError *local_error = NULL;
+  GError *error = NULL;
 
-  children = jmp_config_entry_get_children (b.export);
-  for (guint i = 0; ok && i < children->len; i++)
+  if (!jmp_driver_start_finish (JMP_DRIVER (source), res, &local_error))
     {
-      JmpConfigEntry *child = g_ptr_array_index (children, i);
-
-      if (jmp_config_entry_get_ref (child) == NULL)
-        ok = jmp_config_build_start (&b, child, TRUE, error);
+      if (!g_cancellable_set_error_if_cancelled (g_task_get_cancellable (task), &error))
+        jmp_config_build_set_start_error (step, g_steal_pointer (&local_error), &error);
+      g_clear_error (&local_error);
+      jmp_config_build_undo (b, &error);
+      g_task_return_error (task, error);
+      return;
     }
-  if (ok)
-    ok = jmp_config_build_assemble (&b, b.export, b.root, error);
+  g_ptr_array_add (b->started, g_object_ref (step->driver));
+  b->next++;
+  jmp_config_build_next (g_steal_pointer (&task));
+}
 
-  if (!ok)
+/* Starts the next driver of stage 3 that has a start of its own to wait
+ * for, the ones before it at once; or ends with stage 4. */
+static void
+jmp_config_build_next (GTask *task)
+{
+  JmpConfigBuild *b = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  GError *error = NULL;
+  JmpDriver *root;
+
+  for (; b->next < b->n_stage3; b->next++)
     {
-      /* Undo in start order: children stop before their parents. */
-      for (guint i = 0; i < b.started->len; i++)
-        jmp_driver_stop (g_ptr_array_index (b.started, i));
-      g_prefix_error (error, "%s: ", jmp_config_get_origin (self));
-      jmp_config_build_clear (&b);
-      return NULL;
-    }
+      JmpConfigStep *step = &g_array_index (b->steps, JmpConfigStep, b->next);
 
-  /* A kept driver now stands for the new entry, which holds the new
-   * config's values; the old config can go. */
-  g_hash_table_iter_init (&iter, b.drivers);
-  while (g_hash_table_iter_next (&iter, &key, &value))
+      if (g_cancellable_set_error_if_cancelled (cancellable, &error) ||
+          (JMP_DRIVER_GET_CLASS (step->driver)->start_async == NULL &&
+           !jmp_config_build_run_step (b, step, &error)))
+        {
+          jmp_config_build_undo (b, &error);
+          g_task_return_error (task, error);
+          g_object_unref (task);
+          return;
+        }
+      if (JMP_DRIVER_GET_CLASS (step->driver)->start_async != NULL)
+        {
+          jmp_config_build_attach (b, step->entry, step->driver);
+          jmp_driver_start_async (step->driver, cancellable, jmp_config_build_started_cb, task);
+          return;
+        }
+    }
+  if (g_cancellable_set_error_if_cancelled (cancellable, &error))
     {
-      if (g_hash_table_contains (b.reused, value))
-        g_object_set_qdata_full (G_OBJECT (value), jmp_config_entry_qdata_quark (),
-                                 g_object_ref (key), g_object_unref);
+      jmp_config_build_undo (b, &error);
+      root = NULL;
     }
+  else
+    root = jmp_config_build_complete (b, &error);
+  if (root == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, root, g_object_unref);
+  g_object_unref (task);
+}
 
-  root = g_steal_pointer (&b.root);
-  jmp_config_build_clear (&b);
-  return root;
+/**
+ * jmp_config_build_async:
+ * @self: a config
+ * @registry: the driver types to build from
+ * @previous: (nullable): the root of the tree running now, on a reload
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the new tree is started, or
+ *   failed to
+ * @user_data: data for @callback
+ *
+ * Builds the tree of @self as jmp_config_build() does, with the same
+ * order, errors and undo, but a driver whose class has
+ * #JmpDriverClass.start_async (a start that waits for a process or a
+ * device) is started with jmp_driver_start_async(), and the caller's
+ * main context runs meanwhile; the others start at once, as in
+ * jmp_config_build(). The entries are checked, and the drivers made,
+ * before this returns.
+ *
+ * @previous must stay as it is until @callback runs: the caller keeps
+ * serving it, and switches (and stops what the new tree does not keep,
+ * with jmp_config_stop_unused()) only once the build succeeded.
+ *
+ * Cancelling @cancellable stops what this build started and fails it with
+ * %G_IO_ERROR_CANCELLED.
+ */
+void
+jmp_config_build_async (JmpConfig           *self,
+                        JmpRegistry         *registry,
+                        JmpDriver           *previous,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  JmpConfigBuild *b;
+  GError *error = NULL;
+
+  g_return_if_fail (JMP_IS_CONFIG (self));
+  g_return_if_fail (JMP_IS_REGISTRY (registry));
+  g_return_if_fail (previous == NULL || JMP_IS_DRIVER (previous));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, jmp_config_build_async);
+  /* a tree that is built is the caller's to use or stop */
+  g_task_set_check_cancellable (task, FALSE);
+  b = jmp_config_build_prepare (self, registry, previous, &error);
+  if (b == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_set_task_data (task, b, (GDestroyNotify) jmp_config_build_free);
+  jmp_config_build_next (g_steal_pointer (&task));
+}
+
+/**
+ * jmp_config_build_finish:
+ * @self: a config
+ * @result: the #GAsyncResult passed to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes jmp_config_build_async().
+ *
+ * Returns: (transfer full): the started root of the new tree, or %NULL
+ */
+JmpDriver *
+jmp_config_build_finish (JmpConfig     *self,
+                         GAsyncResult  *result,
+                         GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == jmp_config_build_async, NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 static gboolean

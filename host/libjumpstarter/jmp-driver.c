@@ -36,6 +36,7 @@ typedef struct {
   JmpDriver  *parent;  /* not owned: a parent outlives its children */
   GPtrArray  *children;
   gboolean    started;
+  gboolean    starting;  /* a start_async is under way */
 } JmpDriverPrivate;
 
 G_DEFINE_TYPE_WITH_PRIVATE (JmpDriver, jmp_driver, G_TYPE_OBJECT)
@@ -629,13 +630,47 @@ jmp_driver_is_ref (JmpDriver *self, const gchar *key)
   return child != NULL && child->driver == NULL;
 }
 
+/* A class with only start_async, started synchronously: the start runs
+ * on a private main context, so that nothing else of the caller's context
+ * is dispatched meanwhile (the standard sync-wrapper pattern). */
+static void
+jmp_driver_start_sync_cb (GObject      *source,
+                          GAsyncResult *res,
+                          gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (res);
+}
+
+static gboolean
+jmp_driver_start_on_private_context (JmpDriver *self, GError **error)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+
+  g_main_context_push_thread_default (context);
+  jmp_driver_start_async (self, NULL, jmp_driver_start_sync_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (context, TRUE);
+  g_main_context_pop_thread_default (context);
+  return jmp_driver_start_finish (self, result, error);
+}
+
+static gboolean
+jmp_driver_set_already_starting (JmpDriver *self, GError **error)
+{
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_PENDING,
+               _("driver %s is already starting"), jmp_driver_get_name (self));
+  return FALSE;
+}
+
 /**
  * jmp_driver_start:
  * @self: a #JmpDriver
  * @error: return location for a #GError
  *
  * Starts @self alone (not its children). Starting a started driver does
- * nothing.
+ * nothing. A class with only #JmpDriverClass.start_async is started on a
+ * private main context, which this call runs until the start is done.
  *
  * Returns: %TRUE on success
  */
@@ -651,11 +686,122 @@ jmp_driver_start (JmpDriver *self, GError **error)
   priv = GET_PRIVATE (self);
   if (priv->started)
     return TRUE;
+  if (priv->starting)
+    return jmp_driver_set_already_starting (self, error);
   klass = JMP_DRIVER_GET_CLASS (self);
+  if (klass->start == NULL && klass->start_async != NULL)
+    return jmp_driver_start_on_private_context (self, error);
   if (klass->start != NULL && !klass->start (self, error))
     return FALSE;
   priv->started = TRUE;
   return TRUE;
+}
+
+static void
+jmp_driver_start_async_cb (GObject      *source,
+                           GAsyncResult *res,
+                           gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  JmpDriver *self = JMP_DRIVER (source);
+  JmpDriverPrivate *priv = GET_PRIVATE (self);
+  GError *error = NULL;
+
+  priv->starting = FALSE;
+  if (!JMP_DRIVER_GET_CLASS (self)->start_finish (self, res, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  priv->started = TRUE;
+  g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * jmp_driver_start_async:
+ * @self: a #JmpDriver
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when @self is started, or failed to
+ * @user_data: data for @callback
+ *
+ * Starts @self alone (not its children) without blocking: through
+ * #JmpDriverClass.start_async if the class has it, else by calling
+ * #JmpDriverClass.start at once and returning its result through the task.
+ * Starting a started driver does nothing.
+ *
+ * A driver that did start is started even if @cancellable was cancelled
+ * meanwhile: jmp_driver_start_finish() returns %TRUE and the caller stops
+ * it. While a start is under way, another one fails with
+ * %G_IO_ERROR_PENDING.
+ */
+void
+jmp_driver_start_async (JmpDriver           *self,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  JmpDriverClass *klass;
+  JmpDriverPrivate *priv;
+  GError *error = NULL;
+
+  g_return_if_fail (JMP_IS_DRIVER (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, jmp_driver_start_async);
+  /* what started is reported as started, for the caller to stop */
+  g_task_set_check_cancellable (task, FALSE);
+
+  priv = GET_PRIVATE (self);
+  klass = JMP_DRIVER_GET_CLASS (self);
+  if (priv->started)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  if (priv->starting)
+    {
+      jmp_driver_set_already_starting (self, &error);
+      g_task_return_error (task, error);
+      return;
+    }
+  if (klass->start_async != NULL)
+    {
+      g_return_if_fail (klass->start_finish != NULL);
+      priv->starting = TRUE;
+      klass->start_async (self, cancellable, jmp_driver_start_async_cb, g_steal_pointer (&task));
+      return;
+    }
+  if (g_task_return_error_if_cancelled (task))
+    return;
+  if (klass->start != NULL && !klass->start (self, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  priv->started = TRUE;
+  g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * jmp_driver_start_finish:
+ * @self: a #JmpDriver
+ * @result: the #GAsyncResult passed to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes jmp_driver_start_async().
+ *
+ * Returns: %TRUE if @self is started
+ */
+gboolean
+jmp_driver_start_finish (JmpDriver     *self,
+                         GAsyncResult  *result,
+                         GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == jmp_driver_start_async, FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /**

@@ -40,6 +40,15 @@ JmpDriver      *jmp_config_build            (JmpConfig    *self,
                                              JmpRegistry  *registry,
                                              JmpDriver    *previous,
                                              GError      **error);
+void            jmp_config_build_async      (JmpConfig           *self,
+                                             JmpRegistry         *registry,
+                                             JmpDriver           *previous,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+JmpDriver      *jmp_config_build_finish     (JmpConfig           *self,
+                                             GAsyncResult        *result,
+                                             GError             **error);
 void            jmp_config_stop_unused      (JmpDriver    *previous,
                                              JmpDriver    *current);
 

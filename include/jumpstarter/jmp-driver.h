@@ -20,7 +20,8 @@ G_DECLARE_DERIVABLE_TYPE (JmpDriver, jmp_driver, JMP, DRIVER, GObject)
  * @parent_class: the parent class
  * @start: called once after every config key is set and the children are
  *   started; may fail, which fails the whole tree with the error
- * @stop: release what @start took (processes, listeners); called once
+ * @stop: release what @start or @start_async took (processes, listeners);
+ *   called once
  * @get_methods_description: (nullable): help text per client command, merged
  *   under the config's methods_description
  * @export: add interfaces of a plugin's own to the object that represents the
@@ -28,6 +29,12 @@ G_DECLARE_DERIVABLE_TYPE (JmpDriver, jmp_driver, JMP, DRIVER, GObject)
  *   #GDBusInterfaceSkeleton, generated or hand-written; called for every
  *   connection the host serves. Methods and state declared with
  *   jmp_driver_class_add_method() and %JMP_PARAM_STATE need none of it.
+ * @start_async: (nullable): instead of @start, for a start that waits for
+ *   something (a process to serve, a device to answer): starts @self
+ *   without blocking and calls back in the caller's thread-default main
+ *   context. It honours the cancellable: a cancelled start releases what
+ *   it took and fails with %G_IO_ERROR_CANCELLED
+ * @start_finish: (nullable): finishes @start_async
  *
  * The base class of every driver. A driver's config keys are its
  * GObject properties: `enable_address` in a config sets `enable-address`.
@@ -44,9 +51,16 @@ struct _JmpDriverClass
   GHashTable  *(*get_methods_description) (JmpDriver           *self);
   void         (*export)                  (JmpDriver           *self,
                                            GDBusObjectSkeleton *object);
+  void         (*start_async)             (JmpDriver           *self,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data);
+  gboolean     (*start_finish)            (JmpDriver           *self,
+                                           GAsyncResult        *result,
+                                           GError             **error);
 
   /*< private >*/
-  gpointer padding[12];
+  gpointer padding[10];
 };
 
 const gchar *jmp_driver_get_name                (JmpDriver    *self);
@@ -83,6 +97,13 @@ gboolean     jmp_driver_is_ref                  (JmpDriver    *self,
 
 gboolean     jmp_driver_start                   (JmpDriver    *self,
                                                  GError      **error);
+void         jmp_driver_start_async             (JmpDriver           *self,
+                                                 GCancellable        *cancellable,
+                                                 GAsyncReadyCallback  callback,
+                                                 gpointer             user_data);
+gboolean     jmp_driver_start_finish            (JmpDriver           *self,
+                                                 GAsyncResult        *result,
+                                                 GError             **error);
 void         jmp_driver_stop                    (JmpDriver    *self);
 gboolean     jmp_driver_is_started              (JmpDriver    *self);
 void         jmp_driver_export                  (JmpDriver           *self,

@@ -30,15 +30,16 @@
  * name, restarted with back-off when it exits, stopped with SIGTERM, 5 s,
  * SIGKILL.
  *
- * JmpDriverClass.start is synchronous, and the first start must fail with
- * ustreamer's own words when it refuses its options. So the first start
- * waits here, without running any main loop (no other D-Bus call or driver
- * is dispatched in the middle of building the tree): a bounded loop that
- * polls the child's pipes for 50 ms at a time, checks whether the child
- * exited (waitid WNOWAIT, which leaves the reaping to GLib) and asks the
- * socket for /state. ustreamer answers within a few milliseconds, so the
- * main loop is held about as long as by any other driver's start. Restarts
- * later are fully asynchronous.
+ * The first start must fail with ustreamer's own words when it refuses
+ * its options. jmp_ustreamer_process_start_async() (the host's way) waits
+ * for the child as a restart does, from the main loop: the pipes are
+ * watched, /state is probed every 100 ms, the child's exit ends the wait;
+ * past start_timeout it gets SIGTERM (SIGKILL 5 s later) and the start
+ * fails once it is gone. jmp_ustreamer_process_start() is the same
+ * without any main loop, for a synchronous jmp_driver_start(): a bounded
+ * loop that polls the child's pipes for 50 ms at a time, checks whether
+ * the child exited (waitid WNOWAIT, which leaves the reaping to GLib) and
+ * asks the socket for /state.
  */
 
 /* enough for getopt's complaint and ustreamer's own lines around it */
@@ -54,7 +55,7 @@
 
 typedef enum {
   STATE_STOPPED,
-  STATE_STARTING,  /* a restarted child that has not answered yet */
+  STATE_STARTING,  /* a started or restarted child that has not answered yet */
   STATE_RUNNING,
   STATE_DOWN,      /* exited, a restart is scheduled */
 } JmpUstreamerState;
@@ -96,6 +97,11 @@ struct _JmpUstreamerProcess
   GSource            *probe_source;
   gint64              probe_deadline;
   GCancellable       *probe_cancellable;  /* non-NULL while a probe is sent */
+
+  GTask              *start_task;    /* the first start, until the child serves */
+  GSource            *cancel_source; /* its cancellable's */
+  GSource            *kill_source;   /* SIGKILL for a start that gave up */
+  gboolean            start_timed_out;
 };
 
 G_DEFINE_FINAL_TYPE (JmpUstreamerProcess, jmp_ustreamer_process, G_TYPE_OBJECT)
@@ -501,21 +507,33 @@ jmp_ustreamer_process_make_dir (JmpUstreamerProcess *self, GError **error)
   return TRUE;
 }
 
-/**
- * jmp_ustreamer_process_start:
- *
- * Spawns ustreamer and returns once it answers GET /state on its socket;
- * fails with its last lines of output if it exits first, or after
- * start_timeout.
- */
-gboolean
-jmp_ustreamer_process_start (JmpUstreamerProcess *self, GError **error)
+/* Why the first start failed: @how the child ended, or %NULL if it did
+ * not answer within start_timeout; with its last lines of output. */
+static void
+jmp_ustreamer_process_set_start_error (JmpUstreamerProcess  *self,
+                                       const gchar          *how,
+                                       GError              **error)
 {
-  gint64 deadline;
-  gboolean ready = FALSE;
+  g_autofree gchar *tail = jmp_ustreamer_process_format_tail (self);
+  g_autofree gchar *seconds = NULL;
 
-  g_return_val_if_fail (self->state == STATE_STOPPED, FALSE);
+  if (how != NULL)
+    {
+      g_set_error (error, JMP_ERROR, JMP_ERROR_UNAVAILABLE,
+                   _("%s %s before it served its socket%s%s"),
+                   self->executable, how, *tail != '\0' ? ":\n" : "", tail);
+      return;
+    }
+  seconds = g_strdup_printf ("%g", self->start_timeout);
+  g_set_error (error, JMP_ERROR, JMP_ERROR_TIMED_OUT,
+               _("%s did not answer on its socket within %s s (start_timeout)%s%s"),
+               self->executable, seconds, *tail != '\0' ? ":\n" : "", tail);
+}
 
+/* The first spawn of a start, in its own directory. */
+static gboolean
+jmp_ustreamer_process_launch (JmpUstreamerProcess *self, GError **error)
+{
   g_clear_pointer (&self->context, g_main_context_unref);
   self->context = g_main_context_ref_thread_default ();
   g_queue_clear_full (&self->tail, g_free);
@@ -528,6 +546,27 @@ jmp_ustreamer_process_start (JmpUstreamerProcess *self, GError **error)
       jmp_ustreamer_process_clear_dir (self);
       return FALSE;
     }
+  return TRUE;
+}
+
+/**
+ * jmp_ustreamer_process_start:
+ *
+ * Spawns ustreamer and returns once it answers GET /state on its socket;
+ * fails with its last lines of output if it exits first, or after
+ * start_timeout. Blocks meanwhile: the host uses
+ * jmp_ustreamer_process_start_async().
+ */
+gboolean
+jmp_ustreamer_process_start (JmpUstreamerProcess *self, GError **error)
+{
+  gint64 deadline;
+  gboolean ready = FALSE;
+
+  g_return_val_if_fail (self->state == STATE_STOPPED, FALSE);
+
+  if (!jmp_ustreamer_process_launch (self, error))
+    return FALSE;
 
   deadline = g_get_monotonic_time () + (gint64) (self->start_timeout * G_USEC_PER_SEC);
   for (;;)
@@ -547,26 +586,12 @@ jmp_ustreamer_process_start (JmpUstreamerProcess *self, GError **error)
   if (!ready)
     {
       g_autofree gchar *how = NULL;
-      g_autofree gchar *tail = NULL;
-      gboolean exited = jmp_ustreamer_process_has_exited (self);
 
-      if (exited)
+      if (jmp_ustreamer_process_has_exited (self))
         how = jmp_ustreamer_process_reap (self);
       else
         jmp_ustreamer_process_terminate (self);
-      tail = jmp_ustreamer_process_format_tail (self);
-      if (exited)
-        g_set_error (error, JMP_ERROR, JMP_ERROR_UNAVAILABLE,
-                     _("%s %s before it served its socket%s%s"),
-                     self->executable, how, *tail != '\0' ? ":\n" : "", tail);
-      else
-        {
-          g_autofree gchar *seconds = g_strdup_printf ("%g", self->start_timeout);
-
-          g_set_error (error, JMP_ERROR, JMP_ERROR_TIMED_OUT,
-                       _("%s did not answer on its socket within %s s (start_timeout)%s%s"),
-                       self->executable, seconds, *tail != '\0' ? ":\n" : "", tail);
-        }
+      jmp_ustreamer_process_set_start_error (self, how, error);
       jmp_ustreamer_process_clear_dir (self);
       return FALSE;
     }
@@ -600,6 +625,9 @@ jmp_ustreamer_process_stop_probe (JmpUstreamerProcess *self)
 }
 
 static gboolean jmp_ustreamer_process_restart_cb (gpointer user_data);
+static void jmp_ustreamer_process_end_start (JmpUstreamerProcess *self, GError *error);
+static void jmp_ustreamer_process_give_up (JmpUstreamerProcess *self, gboolean timed_out);
+static void jmp_ustreamer_process_first_exit (JmpUstreamerProcess *self);
 
 static void
 jmp_ustreamer_process_schedule_restart (JmpUstreamerProcess *self)
@@ -646,6 +674,12 @@ jmp_ustreamer_process_probe_cb (GObject *source, GAsyncResult *res, gpointer use
 
   jmp_ustreamer_process_stop_probe (self);
   jmp_ustreamer_process_set_running (self);
+  if (self->start_task != NULL)
+    {
+      g_info ("%s: ustreamer serves %s", self->name, self->socket_path);
+      jmp_ustreamer_process_end_start (self, NULL);
+      return;
+    }
   g_message ("%s: ustreamer is back (restart %u)", self->name, self->restarts);
 }
 
@@ -655,6 +689,12 @@ jmp_ustreamer_process_probe_timeout_cb (gpointer user_data)
   JmpUstreamerProcess *self = user_data;
   JmpUstreamerProbe *probe;
 
+  if (g_get_monotonic_time () >= self->probe_deadline && self->start_task != NULL)
+    {
+      g_clear_pointer (&self->probe_source, g_source_unref);
+      jmp_ustreamer_process_give_up (self, TRUE);
+      return G_SOURCE_REMOVE;
+    }
   if (g_get_monotonic_time () >= self->probe_deadline)
     {
       g_message ("%s: restarted ustreamer did not answer within %g s; killing it",
@@ -675,6 +715,93 @@ jmp_ustreamer_process_probe_timeout_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* A child that has not answered yet: follow its output and exit, and
+ * probe /state until it answers or start_timeout passes. */
+static void
+jmp_ustreamer_process_wait_ready (JmpUstreamerProcess *self)
+{
+  self->state = STATE_STARTING;
+  jmp_ustreamer_process_follow (self);
+  self->probe_deadline = g_get_monotonic_time () +
+                         (gint64) (self->start_timeout * G_USEC_PER_SEC);
+  self->probe_source = g_timeout_source_new (PROBE_MS);
+  g_source_set_callback (self->probe_source, jmp_ustreamer_process_probe_timeout_cb, self, NULL);
+  g_source_attach (self->probe_source, self->context);
+}
+
+/* Ends the first start: with @error (taken) it failed and the child is gone. */
+static void
+jmp_ustreamer_process_end_start (JmpUstreamerProcess *self, GError *error)
+{
+  g_autoptr(GTask) task = g_steal_pointer (&self->start_task);
+
+  jmp_ustreamer_process_clear_source (&self->cancel_source);
+  jmp_ustreamer_process_clear_source (&self->kill_source);
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static gboolean
+jmp_ustreamer_process_kill_cb (gpointer user_data)
+{
+  JmpUstreamerProcess *self = user_data;
+
+  g_clear_pointer (&self->kill_source, g_source_unref);
+  g_message ("%s: ustreamer did not stop within %d s of SIGTERM; killing it",
+             self->name, TERM_TIMEOUT_S);
+  g_subprocess_force_exit (self->subprocess);
+  return G_SOURCE_REMOVE;
+}
+
+/* The first start gives up on the child: past start_timeout it gets
+ * SIGTERM (and SIGKILL if it ignores it), on cancellation SIGKILL; its
+ * exit ends the start. */
+static void
+jmp_ustreamer_process_give_up (JmpUstreamerProcess *self, gboolean timed_out)
+{
+  jmp_ustreamer_process_stop_probe (self);
+  self->start_timed_out = timed_out;
+  if (!timed_out)
+    {
+      g_subprocess_force_exit (self->subprocess);
+      return;
+    }
+  g_subprocess_send_signal (self->subprocess, SIGTERM);
+  self->kill_source = g_timeout_source_new_seconds (TERM_TIMEOUT_S);
+  g_source_set_callback (self->kill_source, jmp_ustreamer_process_kill_cb, self, NULL);
+  g_source_attach (self->kill_source, self->context);
+}
+
+static gboolean
+jmp_ustreamer_process_cancelled_cb (GCancellable *cancellable, gpointer user_data)
+{
+  JmpUstreamerProcess *self = user_data;
+
+  g_clear_pointer (&self->cancel_source, g_source_unref);
+  g_debug ("%s: start cancelled; killing ustreamer", self->name);
+  jmp_ustreamer_process_give_up (self, FALSE);
+  return G_SOURCE_REMOVE;
+}
+
+/* The child exited before the first start was over. */
+static void
+jmp_ustreamer_process_first_exit (JmpUstreamerProcess *self)
+{
+  GCancellable *cancellable = g_task_get_cancellable (self->start_task);
+  g_autofree gchar *how = jmp_ustreamer_process_reap (self);
+  GError *error = NULL;
+
+  jmp_ustreamer_process_stop_probe (self);
+  self->state = STATE_STOPPED;
+  g_clear_object (&self->client);
+  if (!g_cancellable_set_error_if_cancelled (cancellable, &error))
+    jmp_ustreamer_process_set_start_error (self, self->start_timed_out ? NULL : how, &error);
+  jmp_ustreamer_process_clear_dir (self);
+  jmp_ustreamer_process_end_start (self, error);
+}
+
 static gboolean
 jmp_ustreamer_process_restart_cb (gpointer user_data)
 {
@@ -690,13 +817,7 @@ jmp_ustreamer_process_restart_cb (gpointer user_data)
       jmp_ustreamer_process_schedule_restart (self);
       return G_SOURCE_REMOVE;
     }
-  self->state = STATE_STARTING;
-  jmp_ustreamer_process_follow (self);
-  self->probe_deadline = g_get_monotonic_time () +
-                         (gint64) (self->start_timeout * G_USEC_PER_SEC);
-  self->probe_source = g_timeout_source_new (PROBE_MS);
-  g_source_set_callback (self->probe_source, jmp_ustreamer_process_probe_timeout_cb, self, NULL);
-  g_source_attach (self->probe_source, self->context);
+  jmp_ustreamer_process_wait_ready (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -711,6 +832,11 @@ jmp_ustreamer_process_exited_cb (GObject *source, GAsyncResult *res, gpointer us
   /* stopped by us, or a child of an earlier run */
   if (G_SUBPROCESS (source) != self->subprocess)
     return;
+  if (self->start_task != NULL)
+    {
+      jmp_ustreamer_process_first_exit (self);
+      return;
+    }
 
   stable = self->state == STATE_RUNNING &&
            g_get_monotonic_time () - self->ready_time >= STABLE_S * G_USEC_PER_SEC;
@@ -722,6 +848,54 @@ jmp_ustreamer_process_exited_cb (GObject *source, GAsyncResult *res, gpointer us
     self->delay = FIRST_DELAY_S;
   g_message ("%s: ustreamer %s; restarting it in %g s", self->name, how, self->delay);
   jmp_ustreamer_process_schedule_restart (self);
+}
+
+/**
+ * jmp_ustreamer_process_start_async:
+ *
+ * Spawns ustreamer and calls back once it answers GET /state on its
+ * socket, without blocking; fails as jmp_ustreamer_process_start() does.
+ * Cancelling kills the child.
+ */
+void
+jmp_ustreamer_process_start_async (JmpUstreamerProcess *self,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  GError *error = NULL;
+
+  g_task_set_source_tag (task, jmp_ustreamer_process_start_async);
+  /* a child that serves is started: the caller stops it */
+  g_task_set_check_cancellable (task, FALSE);
+  g_return_if_fail (self->state == STATE_STOPPED && self->start_task == NULL);
+
+  if (!jmp_ustreamer_process_launch (self, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  self->client = jmp_ustreamer_client_new (self->socket_path);
+  self->start_task = g_steal_pointer (&task);
+  self->start_timed_out = FALSE;
+  if (cancellable != NULL)
+    {
+      self->cancel_source = g_cancellable_source_new (cancellable);
+      g_source_set_callback (self->cancel_source, G_SOURCE_FUNC (jmp_ustreamer_process_cancelled_cb),
+                             self, NULL);
+      g_source_attach (self->cancel_source, self->context);
+    }
+  jmp_ustreamer_process_wait_ready (self);
+}
+
+gboolean
+jmp_ustreamer_process_start_finish (JmpUstreamerProcess  *self,
+                                    GAsyncResult         *result,
+                                    GError              **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -17,6 +17,13 @@ JmpUstreamerProcess *jmp_ustreamer_process_new             (const gchar         
                                                             gdouble               start_timeout);
 gboolean             jmp_ustreamer_process_start           (JmpUstreamerProcess  *self,
                                                             GError              **error);
+void                 jmp_ustreamer_process_start_async     (JmpUstreamerProcess  *self,
+                                                            GCancellable         *cancellable,
+                                                            GAsyncReadyCallback   callback,
+                                                            gpointer              user_data);
+gboolean             jmp_ustreamer_process_start_finish    (JmpUstreamerProcess  *self,
+                                                            GAsyncResult         *result,
+                                                            GError              **error);
 void                 jmp_ustreamer_process_stop            (JmpUstreamerProcess  *self);
 JmpUstreamerClient  *jmp_ustreamer_process_get_client      (JmpUstreamerProcess  *self,
                                                             GError              **error);

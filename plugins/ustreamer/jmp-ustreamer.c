@@ -279,27 +279,80 @@ jmp_ustreamer_find_executable (JmpUstreamer *self, GError **error)
   return g_steal_pointer (&path);
 }
 
+static JmpUstreamerProcess *
+jmp_ustreamer_new_process (JmpUstreamer *self, GError **error)
+{
+  g_auto(GStrv) options = NULL;
+  g_autofree gchar *executable = NULL;
+
+  options = jmp_ustreamer_args_build (self->args, error);
+  if (options == NULL)
+    return NULL;
+  executable = jmp_ustreamer_find_executable (self, error);
+  if (executable == NULL)
+    return NULL;
+  return jmp_ustreamer_process_new (jmp_driver_get_name (JMP_DRIVER (self)), executable,
+                                    (const gchar * const *) options, self->start_timeout);
+}
+
 static gboolean
 jmp_ustreamer_start (JmpDriver *driver, GError **error)
 {
   JmpUstreamer *self = JMP_USTREAMER (driver);
-  g_auto(GStrv) options = NULL;
-  g_autofree gchar *executable = NULL;
-  g_autoptr(JmpUstreamerProcess) process = NULL;
+  g_autoptr(JmpUstreamerProcess) process = jmp_ustreamer_new_process (self, error);
 
-  options = jmp_ustreamer_args_build (self->args, error);
-  if (options == NULL)
-    return FALSE;
-  executable = jmp_ustreamer_find_executable (self, error);
-  if (executable == NULL)
-    return FALSE;
-
-  process = jmp_ustreamer_process_new (jmp_driver_get_name (driver), executable,
-                                       (const gchar * const *) options, self->start_timeout);
-  if (!jmp_ustreamer_process_start (process, error))
+  if (process == NULL || !jmp_ustreamer_process_start (process, error))
     return FALSE;
   self->process = g_steal_pointer (&process);
   return TRUE;
+}
+
+static void
+jmp_ustreamer_started_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  JmpUstreamer *self = g_task_get_source_object (task);
+  GError *error = NULL;
+
+  if (!jmp_ustreamer_process_start_finish (JMP_USTREAMER_PROCESS (source), res, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_set_object (&self->process, JMP_USTREAMER_PROCESS (source));
+  g_task_return_boolean (task, TRUE);
+}
+
+/* The host's way: ustreamer takes a while to serve, and the host's other
+ * clients are served meanwhile. */
+static void
+jmp_ustreamer_start_async (JmpDriver           *driver,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (driver, cancellable, callback, user_data);
+  g_autoptr(JmpUstreamerProcess) process = NULL;
+  GError *error = NULL;
+
+  g_task_set_source_tag (task, jmp_ustreamer_start_async);
+  /* a started child is the caller's to stop, even if it cancelled meanwhile */
+  g_task_set_check_cancellable (task, FALSE);
+  process = jmp_ustreamer_new_process (JMP_USTREAMER (driver), &error);
+  if (process == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  jmp_ustreamer_process_start_async (process, cancellable, jmp_ustreamer_started_cb,
+                                     g_steal_pointer (&task));
+}
+
+static gboolean
+jmp_ustreamer_start_finish (JmpDriver *driver, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, driver), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 static void
@@ -397,6 +450,8 @@ jmp_ustreamer_class_init (JmpUstreamerClass *klass)
   object_class->set_property = jmp_ustreamer_set_property;
   object_class->finalize = jmp_ustreamer_finalize;
   driver_class->start = jmp_ustreamer_start;
+  driver_class->start_async = jmp_ustreamer_start_async;
+  driver_class->start_finish = jmp_ustreamer_start_finish;
   driver_class->stop = jmp_ustreamer_stop;
   driver_class->get_methods_description = jmp_ustreamer_get_methods_description;
 

@@ -78,23 +78,9 @@ read_line (GInputStream *stream)
   return line;
 }
 
-typedef struct {
-  gboolean      done;
-  GAsyncResult *result;
-} AsyncWait;
-
-static void
-async_wait_cb (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  AsyncWait *wait = user_data;
-
-  wait->result = g_object_ref (res);
-  wait->done = TRUE;
-}
-
 /* Runs the main context until the call is over; the caller finishes it. */
 static GAsyncResult *
-async_wait_run (AsyncWait *wait)
+async_wait_run (JmpTestAsync *wait)
 {
   jmp_test_wait_flag (&wait->done, HANG_GUARD_MS);
   return wait->result;
@@ -103,9 +89,9 @@ async_wait_run (AsyncWait *wait)
 static void
 subprocess_wait (GSubprocess *process)
 {
-  AsyncWait wait = { FALSE, NULL };
+  JmpTestAsync wait = { FALSE, NULL };
 
-  g_subprocess_wait_async (process, NULL, async_wait_cb, &wait);
+  g_subprocess_wait_async (process, NULL, jmp_test_async_cb, &wait);
   g_subprocess_wait_finish (process, async_wait_run (&wait), NULL);
   g_object_unref (wait.result);
 }
@@ -410,7 +396,7 @@ run_jmp (const gchar *first_arg, ...)
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GError) error = NULL;
-  AsyncWait wait = { FALSE, NULL };
+  JmpTestAsync wait = { FALSE, NULL };
   JmpRun *run = g_new0 (JmpRun, 1);
   const gchar *arg;
   va_list ap;
@@ -427,7 +413,7 @@ run_jmp (const gchar *first_arg, ...)
                              G_SUBPROCESS_FLAGS_STDERR_PIPE,
                              (const gchar * const *) argv->pdata, &error);
   g_assert_no_error (error);
-  g_subprocess_communicate_utf8_async (process, "", NULL, async_wait_cb, &wait);
+  g_subprocess_communicate_utf8_async (process, "", NULL, jmp_test_async_cb, &wait);
   g_subprocess_communicate_utf8_finish (process, async_wait_run (&wait), &run->out, &run->err, &error);
   g_assert_no_error (error);
   g_object_unref (wait.result);
@@ -648,10 +634,10 @@ static GDBusConnection *
 open_connection (JmpDbusNetworkProxy *dbus)
 {
   g_autoptr(GError) error = NULL;
-  AsyncWait wait = { FALSE, NULL };
+  JmpTestAsync wait = { FALSE, NULL };
   GDBusConnection *connection;
 
-  jmp_dbus_network_proxy_open_connection (dbus, NULL, async_wait_cb, &wait);
+  jmp_dbus_network_proxy_open_connection (dbus, NULL, jmp_test_async_cb, &wait);
   connection = jmp_dbus_network_proxy_open_connection_finish (dbus, async_wait_run (&wait), &error);
   g_object_unref (wait.result);
   g_assert_no_error (error);
@@ -676,13 +662,13 @@ call_device (GDBusConnection *connection,
              GUnixFDList     *fd_list)
 {
   g_autoptr(GError) error = NULL;
-  AsyncWait wait = { FALSE, NULL };
+  JmpTestAsync wait = { FALSE, NULL };
   GVariant *reply;
 
   g_dbus_connection_call_with_unix_fd_list (connection, DEVICE_NAME, DEVICE_PATH, DEVICE_IFACE,
                                             method, parameters, G_VARIANT_TYPE ("(s)"),
                                             G_DBUS_CALL_FLAGS_NONE, HANG_GUARD_MS, fd_list,
-                                            NULL, async_wait_cb, &wait);
+                                            NULL, jmp_test_async_cb, &wait);
   reply = g_dbus_connection_call_with_unix_fd_list_finish (connection, NULL,
                                                            async_wait_run (&wait), &error);
   g_object_unref (wait.result);

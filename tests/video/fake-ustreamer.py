@@ -9,7 +9,8 @@ request, so that a test can hand the driver broken JSON; GET /snapshot
 serves --snapshot-file, or with --snapshot-reply-file the bytes of that
 file as the whole reply (status line and headers included), then closes
 the connection. --close-after-reply closes every connection after its
-reply without saying so, as ustreamer does with idle ones.
+reply without saying so, as ustreamer does with idle ones. --start-delay S
+waits S seconds before it serves, as a slow camera would keep ustreamer.
 """
 
 import argparse
@@ -17,6 +18,7 @@ import http.server
 import os
 import socketserver
 import sys
+import time
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -63,7 +65,10 @@ def main():
     parser.add_argument("--snapshot-file")
     parser.add_argument("--snapshot-reply-file")
     parser.add_argument("--close-after-reply", action="store_true")
+    parser.add_argument("--start-delay", type=float, default=0.0)
     args, _ = parser.parse_known_args()
+    print("fake ustreamer starting", file=sys.stderr, flush=True)
+    time.sleep(args.start_delay)
     if os.path.exists(args.unix):
         os.unlink(args.unix)
     server = Server(args.unix, Handler)

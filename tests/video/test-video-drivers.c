@@ -645,6 +645,174 @@ test_ustreamer_bad_json (void)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Reloads that add a UStreamer: the host serves the old tree meanwhile */
+
+#define ECHO_CONFIG "export:\n  echo: {type: EchoNetwork}\n"
+/* far below the fake ustreamer's start delay: a hang guard, not a timing */
+#define PROMPT_MS   1000
+
+/* Rewrites the config to add a UStreamer "cam" running fake-ustreamer.py
+ * with @fake_args and @config (flow mapping entries), and asks for a
+ * reload on @connection. */
+static void
+reload_adding_cam (Fixture *fx, GDBusConnection *connection, const gchar *fake_args,
+                   const gchar *config, JmpTestCall *call)
+{
+  g_autofree gchar *fake = g_test_build_filename (G_TEST_DIST, "video", "fake-ustreamer.py", NULL);
+  g_autofree gchar *state = jmp_test_write_file (fx->dir, "state.json", "{\"ok\": true}");
+  g_autofree gchar *yaml = g_strdup_printf (ECHO_CONFIG
+                                            "  cam:\n"
+                                            "    type: UStreamer\n"
+                                            "    config: {executable: %s, %s,\n"
+                                            "             args: {state-file: %s, %s}}\n",
+                                            fake, config, state, fake_args);
+
+  g_free (jmp_test_write_file (fx->dir, "video.yaml", yaml));
+  jmp_test_call_reload (connection, call);
+}
+
+/* The host answers other clients while the new ustreamer comes up. */
+static void
+assert_served_while_pending (Fixture *fx, GDBusConnection *other)
+{
+  GPid host = jmp_test_host_get_pid (fx->host);
+
+  /* the build is under way once the child is there */
+  find_child (host);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree gchar *name = jmp_test_get_driver_name (other, "echo", PROMPT_MS, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpstr (name, ==, "echo");
+      g_usleep (100000);
+    }
+}
+
+static gboolean
+has_child (GPid parent)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc", 0, NULL);
+  const gchar *name;
+
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      GPid pid = (GPid) g_ascii_strtoll (name, NULL, 10);
+
+      if (pid > 0 && proc_parent (pid) == parent)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+wait_no_child (GPid parent)
+{
+  gint64 deadline = g_get_monotonic_time () + HANG_GUARD_MS * 1000;
+
+  while (has_child (parent))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("%d still has a child", (gint) parent);
+      g_usleep (20000);
+    }
+}
+
+/* A ustreamer slow to serve: the reload is answered once it does, and
+ * the host's other clients are served all along. */
+static void
+test_ustreamer_reload_slow (void)
+{
+  Fixture fx = { 0 };
+  g_autoptr(GDBusConnection) reloader = NULL;
+  g_autoptr(GDBusConnection) other = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *name = NULL;
+  JmpTestCall call = { 0 };
+
+  fixture_start (&fx, ECHO_CONFIG);
+  reloader = jmp_test_host_connect_dbus (fx.host);
+  other = jmp_test_host_connect_dbus (fx.host);
+  reload_adding_cam (&fx, reloader, "start-delay: 3", "start_timeout: 20", &call);
+  assert_served_while_pending (&fx, other);
+
+  jmp_test_wait_flag (&call.done, HANG_GUARD_MS);
+  g_assert_no_error (call.error);
+  name = jmp_test_get_driver_name (other, "cam", PROMPT_MS, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (name, ==, "cam");
+
+  fixture_stop (&fx);
+}
+
+/* A ustreamer that never serves: the reload fails after start_timeout as
+ * the start-up would, the old tree is still served, nothing is left. */
+static void
+test_ustreamer_reload_timeout (void)
+{
+  Fixture fx = { 0 };
+  g_autoptr(GDBusConnection) reloader = NULL;
+  g_autoptr(GDBusConnection) other = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *name = NULL;
+  JmpTestCall call = { 0 };
+  GPid host;
+  guint fds;
+
+  fixture_start (&fx, ECHO_CONFIG);
+  host = jmp_test_host_get_pid (fx.host);
+  reloader = jmp_test_host_connect_dbus (fx.host);
+  other = jmp_test_host_connect_dbus (fx.host);
+  fds = jmp_test_count_fds (host);
+  reload_adding_cam (&fx, reloader, "start-delay: 600", "start_timeout: 3", &call);
+  assert_served_while_pending (&fx, other);
+
+  jmp_test_wait_flag (&call.done, HANG_GUARD_MS);
+  g_assert_nonnull (call.error);
+  assert_contains (call.error->message, "export.cam: failed to start UStreamer: ");
+  assert_contains (call.error->message, "did not answer on its socket within 3 s (start_timeout)");
+  assert_contains (call.error->message, "fake ustreamer starting");
+  g_clear_error (&call.error);
+
+  name = jmp_test_get_driver_name (other, "echo", PROMPT_MS, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (name, ==, "echo");
+  g_assert_null (jmp_test_get_driver_name (other, "cam", PROMPT_MS, &error));
+  g_assert_error (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD);
+
+  /* the file watch may have asked for a reload of its own, which fails
+   * the same way: once it did, no child and no fd is left */
+  wait_no_child (host);
+  g_assert_cmpuint (jmp_test_wait_fds (host, fds, HANG_GUARD_MS), ==, fds);
+  fixture_stop (&fx);
+}
+
+/* SIGTERM while a reload waits for ustreamer: the host stops at once,
+ * cleanly, and takes the child with it. */
+static void
+test_ustreamer_reload_sigterm (void)
+{
+  Fixture fx = { 0 };
+  g_autoptr(GDBusConnection) reloader = NULL;
+  JmpTestCall call = { 0 };
+  GPid ustreamer;
+
+  fixture_start (&fx, ECHO_CONFIG);
+  reloader = jmp_test_host_connect_dbus (fx.host);
+  reload_adding_cam (&fx, reloader, "start-delay: 600", "start_timeout: 60", &call);
+  ustreamer = find_child (jmp_test_host_get_pid (fx.host));
+
+  /* within jmp_test_host_stop's guard, far below start_timeout */
+  jmp_test_host_stop (fx.host);
+  assert_process_gone (ustreamer, HANG_GUARD_MS);
+  jmp_test_wait_flag (&call.done, HANG_GUARD_MS);
+  g_assert_nonnull (call.error);
+  g_clear_error (&call.error);
+  fixture_stop (&fx);
+}
+
+/* ------------------------------------------------------------------------ */
 /* HttpVideo */
 
 static GSubprocess *
@@ -1047,6 +1215,9 @@ main (int argc, char **argv)
   g_test_add_func ("/video/ustreamer/host-killed", test_ustreamer_host_killed);
   g_test_add_func ("/video/ustreamer/bad-json", test_ustreamer_bad_json);
   g_test_add_func ("/video/ustreamer/bad-reply", test_ustreamer_bad_reply);
+  g_test_add_func ("/video/ustreamer/reload-slow", test_ustreamer_reload_slow);
+  g_test_add_func ("/video/ustreamer/reload-timeout", test_ustreamer_reload_timeout);
+  g_test_add_func ("/video/ustreamer/reload-sigterm", test_ustreamer_reload_sigterm);
   g_test_add_data_func ("/video/ustreamer/connections", NULL, test_ustreamer_connections);
   g_test_add_data_func ("/video/ustreamer/connections-closed", GINT_TO_POINTER (1),
                         test_ustreamer_connections);
