@@ -478,6 +478,64 @@ test_peer_bus_tools (void)
   jmp_test_rmdir (dir);
 }
 
+/* The sender field of the reply to @member, "" for none: Host1's, or
+ * the peer bus's when @body is given. */
+static gchar *
+reply_sender (GDBusConnection *connection, const gchar *member, GVariant *body)
+{
+  g_autoptr(GDBusMessage) call = NULL;
+  g_autoptr(GDBusMessage) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  call = g_dbus_message_new_method_call (NULL,
+                                         body != NULL ? "/org/freedesktop/DBus" : HOST_PATH,
+                                         body != NULL ? "org.freedesktop.DBus" : HOST_IFACE,
+                                         member);
+  if (body != NULL)
+    g_dbus_message_set_body (call, body);
+  reply = g_dbus_connection_send_message_with_reply_sync (connection, call,
+                                                          G_DBUS_SEND_MESSAGE_FLAGS_NONE, 10000,
+                                                          NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_dbus_message_get_message_type (reply), ==, G_DBUS_MESSAGE_TYPE_METHOD_RETURN);
+  return g_strdup (g_dbus_message_get_sender (reply) ?: "");
+}
+
+/* Replies carry a bus's sender only for peers that took the host for a
+ * bus (Hello, as busctl does): GDBus writes a message a filter replaces a
+ * second time, which for a large reply doubled the host's work. */
+static void
+test_peer_sender_after_hello (void)
+{
+  g_autofree gchar *dir = jmp_test_mkdtemp ();
+  g_autofree gchar *config = jmp_test_write_file (dir, "tree.yaml", tree_yaml);
+  g_autoptr(JmpTestHost) host = jmp_test_host_new (config, NULL);
+  g_autoptr(GDBusConnection) plain = connect_peer (jmp_test_host_get_address (host));
+  g_autoptr(GDBusConnection) tool = connect_peer (jmp_test_host_get_address (host));
+  const struct {
+    GDBusConnection *connection;
+    const gchar     *member;
+    gboolean         hello;
+    const gchar     *sender;
+  } calls[] = {
+    { plain, "ListPlugins", FALSE, "" },
+    { tool, "Hello", TRUE, ":0.0" },
+    { tool, "ListPlugins", FALSE, ":0.0" },
+    { plain, "ListPlugins", FALSE, "" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (calls); i++)
+    {
+      g_autofree gchar *sender = reply_sender (calls[i].connection, calls[i].member,
+                                               calls[i].hello ? g_variant_new ("()") : NULL);
+
+      g_assert_cmpstr (sender, ==, calls[i].sender);
+    }
+
+  jmp_test_host_stop (host);
+  jmp_test_rmdir (dir);
+}
+
 static void
 test_bad_calls (void)
 {
@@ -1193,6 +1251,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/host/peer/stale-socket", test_peer_stale_socket);
   g_test_add_func ("/host/peer/foreign-socket", test_peer_foreign_socket);
   g_test_add_func ("/host/peer/bus-tools", test_peer_bus_tools);
+  g_test_add_func ("/host/peer/sender-after-hello", test_peer_sender_after_hello);
   g_test_add_func ("/host/bad-calls", test_bad_calls);
   g_test_add_func ("/host/list-plugins", test_list_plugins);
   g_test_add_func ("/host/reload", test_reload);
