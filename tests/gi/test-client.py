@@ -5,6 +5,7 @@
 # The client library as Python sees it through GObject introspection,
 # against a real jumpstarter-host on a peer-to-peer socket.
 
+import contextlib
 import os
 import socket
 import stat
@@ -57,6 +58,20 @@ def run_until(loop, done):
             raise AssertionError('timed out after %d s' % TIMEOUT_SECONDS)
         loop.get_context().iteration(True)
     GLib.source_remove(timeout)
+
+
+@contextlib.contextmanager
+def host_env(value):
+    """$JUMPSTARTER_HOST set to @value for the block, as inside jmp shell."""
+    old = os.environ.get('JUMPSTARTER_HOST')
+    os.environ['JUMPSTARTER_HOST'] = value
+    try:
+        yield
+    finally:
+        if old is None:
+            del os.environ['JUMPSTARTER_HOST']
+        else:
+            os.environ['JUMPSTARTER_HOST'] = old
 
 
 def echo_through(stream, data):
@@ -223,9 +238,7 @@ class ClientTest(unittest.TestCase):
 
     def test_new_from_environment(self):
         # Inside jmp shell, $JUMPSTARTER_HOST names the host; a bare path works.
-        old = os.environ.get('JUMPSTARTER_HOST')
-        os.environ['JUMPSTARTER_HOST'] = self.host.address[len('unix:path='):]
-        try:
+        with host_env(self.host.address[len('unix:path='):]):
             loop = GLib.MainLoop()
             result = {}
 
@@ -237,11 +250,6 @@ class ClientTest(unittest.TestCase):
             client = result['client']
             self.assertEqual(client.get_exporter_name(), 'gi-bench')
             self.assertEqual(len(client.get_drivers()), len(self.client.get_drivers()))
-        finally:
-            if old is None:
-                del os.environ['JUMPSTARTER_HOST']
-            else:
-                os.environ['JUMPSTARTER_HOST'] = old
 
     def test_no_host(self):
         path = os.path.join(self.host.dir, 'missing.sock')
@@ -483,6 +491,115 @@ class PortforwardTest(unittest.TestCase):
                                              Jumpstarter.Error.UNAVAILABLE))
         self.assertEqual(cm.exception.message,
                          'cannot listen on 127.0.0.1:%d: address already in use' % port)
+
+
+def driver_fields(driver):
+    """What a listing shows of a driver, JmpDriverProxy or JmpDriverInfo."""
+    return (driver.get_object_path(), driver.get_name(), driver.get_path(),
+            driver.get_type_name(), driver.get_uuid(), driver.get_parent_uuid(),
+            driver.get_description(), driver.get_labels(),
+            driver.get_methods_description())
+
+
+class ListDriversTest(unittest.TestCase):
+    """A client that lists drivers without loading the tree."""
+
+    LABELLED = CONFIG + '''\
+  power:
+    type: EchoNetwork
+    description: |-
+      Mains switch
+      second line
+    methods_description: {connect: switch it}
+    config: {labels: {vendor: acme, room: lab 3}}
+  alias: {ref: loopback.echo}
+'''
+
+    @classmethod
+    def setUpClass(cls):
+        cls.host = Host(cls.LABELLED)
+        cls.full = Jumpstarter.Client.new_for_address_sync(cls.host.address, None)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.full = None
+        assert cls.host.stop() == 0
+
+    def lean_client(self):
+        client = Jumpstarter.Client(address=self.host.address,
+                                    flags=Jumpstarter.ClientFlags.DO_NOT_LOAD_DRIVERS)
+        client.init(None)
+        return client
+
+    def test_rows_match_proxies(self):
+        client = self.lean_client()
+        self.assertEqual(client.get_flags(), Jumpstarter.ClientFlags.DO_NOT_LOAD_DRIVERS)
+        self.assertEqual(client.get_exporter_name(), 'gi-bench')
+        infos = client.list_drivers_sync(None)
+        self.assertTrue(all(isinstance(i, Jumpstarter.DriverInfo) for i in infos))
+        self.assertEqual([driver_fields(i) for i in infos],
+                         [driver_fields(d) for d in self.full.get_drivers()])
+        power = [i for i in infos if i.get_path() == 'power'][0]
+        self.assertEqual(power.get_labels(), {'vendor': 'acme', 'room': 'lab 3',
+                                              'jumpstarter.dev/name': 'power'})
+        self.assertEqual(power.get_description(), 'Mains switch\nsecond line')
+        self.assertEqual(power.get_methods_description()['connect'], 'switch it')
+        # the full client lists the same, in one call too
+        self.assertEqual([driver_fields(i) for i in self.full.list_drivers_sync(None)],
+                         [driver_fields(i) for i in infos])
+
+    def test_no_tree(self):
+        client = self.lean_client()
+        self.assertEqual(client.get_drivers(), [])
+        with self.assertRaises(GLib.Error) as cm:
+            client.get_driver('echo')
+        self.assertTrue(cm.exception.matches(Jumpstarter.error_quark(),
+                                             Jumpstarter.Error.NOT_SUPPORTED))
+        self.assertIn('echo', cm.exception.message)
+
+    def test_async(self):
+        loop = GLib.MainLoop()
+        result = {}
+
+        def on_client(source, res):
+            result['client'] = Jumpstarter.Client.new_for_exporter_finish(res)
+            result['client'].list_drivers(None, on_list)
+
+        def on_list(client, res):
+            result['infos'] = client.list_drivers_finish(res)
+
+        with host_env(self.host.address):
+            Jumpstarter.Client.new_for_exporter_full(
+                Gio.BusType.SESSION, None, Jumpstarter.ClientFlags.DO_NOT_LOAD_DRIVERS,
+                None, on_client)
+            run_until(loop, lambda: 'infos' in result)
+        self.assertEqual(result['client'].get_drivers(), [])
+        self.assertEqual([i.get_path() for i in result['infos']],
+                         [d.get_path() for d in self.full.get_drivers()])
+
+    def test_sync_for_exporter(self):
+        with host_env(self.host.address):
+            client = Jumpstarter.Client.new_for_exporter_full_sync(
+                Gio.BusType.SESSION, None, Jumpstarter.ClientFlags.DO_NOT_LOAD_DRIVERS, None)
+        self.assertEqual(client.get_flags(), Jumpstarter.ClientFlags.DO_NOT_LOAD_DRIVERS)
+        self.assertEqual(len(client.list_drivers_sync(None)), len(self.full.get_drivers()))
+
+    def test_host_gone(self):
+        host = Host(CONFIG)
+        try:
+            client = Jumpstarter.Client(address=host.address,
+                                        flags=Jumpstarter.ClientFlags.DO_NOT_LOAD_DRIVERS)
+            client.init(None)
+            self.assertEqual(len(client.list_drivers_sync(None)), 3)
+            self.assertEqual(host.stop(), 0)
+            with self.assertRaises(GLib.Error) as cm:
+                client.list_drivers_sync(None)
+            self.assertTrue(cm.exception.matches(Jumpstarter.error_quark(),
+                                                 Jumpstarter.Error.UNAVAILABLE))
+            self.assertIn('cannot list the drivers', cm.exception.message)
+        finally:
+            if host.process.poll() is None:
+                host.stop()
 
 
 class DriverSignalsTest(unittest.TestCase):
