@@ -11,11 +11,11 @@
 
 /*
  * The reply of Host1.ListDrivers(): what GetManagedObjects() says of each
- * driver, as compact typed rows. GDBus walks every value of a message to
- * write it and to read it; without the a{sv} of each interface (a type
- * string and a key per property) and the properties a listing does not
- * show, the reply is less than half the size, and so is its cost on both
- * sides.
+ * driver, as typed rows, serialized once into bytes. GDBus walks every
+ * value of a message to write it and to read it: for 1,000 drivers ~3 ms
+ * of the host's main loop per call and ~6 ms in the client even for these
+ * compact rows (0.6 MB of GetManagedObjects(): ~11 and ~20 ms), while an
+ * `ay` is copied. The client reads the rows from the bytes in place.
  */
 
 typedef struct {
@@ -66,14 +66,17 @@ jmp_driver_row_add (GVariantBuilder *builder, const JmpDriverRow *row)
  * @objects: (element-type utf8 GDBusObject): the exported driver objects
  *   by object path
  *
- * Returns: (transfer full): a value of type %JMP_DRIVER_ROWS_TYPE, not
- *   floating, the rows in the order clients list drivers
+ * Returns: (transfer full): the `ay` of ListDrivers(), not floating: the
+ *   little-endian serialization of a %JMP_DRIVER_ROWS_TYPE, the rows in
+ *   the order clients list drivers
  */
 GVariant *
 jmp_driver_rows_build (GHashTable *objects)
 {
   g_autoptr(GArray) rows = g_array_sized_new (FALSE, TRUE, sizeof (JmpDriverRow),
                                               g_hash_table_size (objects));
+  g_autoptr(GVariant) value = NULL;
+  g_autoptr(GBytes) bytes = NULL;
   GVariantBuilder builder;
   GHashTableIter iter;
   gpointer object;
@@ -98,5 +101,14 @@ jmp_driver_rows_build (GHashTable *objects)
   g_variant_builder_init (&builder, G_VARIANT_TYPE (JMP_DRIVER_ROWS_TYPE));
   for (guint i = 0; i < rows->len; i++)
     jmp_driver_row_add (&builder, &g_array_index (rows, JmpDriverRow, i));
-  return g_variant_ref_sink (g_variant_builder_end (&builder));
+  value = g_variant_ref_sink (g_variant_builder_end (&builder));
+  if (G_BYTE_ORDER == G_BIG_ENDIAN)
+    {
+      GVariant *swapped = g_variant_byteswap (value);
+
+      g_variant_unref (value);
+      value = swapped;
+    }
+  bytes = g_variant_get_data_as_bytes (value);
+  return g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, bytes, TRUE));
 }

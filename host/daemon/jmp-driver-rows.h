@@ -8,7 +8,7 @@
 
 G_BEGIN_DECLS
 
-/* One row of Host1.ListDrivers() per driver. */
+/* What the bytes of Host1.ListDrivers() hold: one row per driver. */
 #define JMP_DRIVER_ROWS_TYPE "a(ossssssa{ss}a{ss})"
 
 GVariant *jmp_driver_rows_build (GHashTable *objects);

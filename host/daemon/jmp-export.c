@@ -239,7 +239,7 @@ jmp_export_handle_list_plugins (JmpDBusHost1          *iface,
 }
 
 /* A listing that costs one build per change of the tree, however often it
- * is asked for; each call then costs GDBus writing the message. */
+ * is asked for; a call then costs GDBus copying its bytes (an `ay`). */
 static gboolean
 jmp_export_handle_list_drivers (JmpDBusHost1          *iface,
                                 GDBusMethodInvocation *invocation,

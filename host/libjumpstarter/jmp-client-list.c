@@ -16,22 +16,57 @@
 #include "jmp-error.h"
 #include "jmp-plugin-info.h"
 
+typedef GVariant *(*JmpClientUnpack) (GVariant *value, GError **error);
+
 /* A Host1 method without arguments whose reply is one array. */
 typedef struct {
   const gchar            *method;
+  JmpClientUnpack         unpack;        /* the array from the reply's value, or NULL */
   JmpClientNewForElement  new_for_element;
   const gchar            *error_prefix;  /* N_(), or NULL */
 } JmpClientList;
 
+static GVariant *jmp_client_unpack_rows (GVariant *bytes, GError **error);
+
 static const JmpClientList jmp_client_drivers = {
-  "ListDrivers", (JmpClientNewForElement) jmp_driver_info_new_from_row,
+  "ListDrivers", jmp_client_unpack_rows,
+  (JmpClientNewForElement) jmp_driver_info_new_from_row,
   /* a bare "The connection is closed" says nothing of the host */
   N_("cannot list the drivers of the host: "),
 };
 
 static const JmpClientList jmp_client_plugins = {
-  "ListPlugins", (JmpClientNewForElement) jmp_plugin_info_new_from_variant, NULL,
+  "ListPlugins", NULL, (JmpClientNewForElement) jmp_plugin_info_new_from_variant, NULL,
 };
+
+/* ListDrivers() answers the rows serialized, little-endian, in an `ay`:
+ * read in place, once checked. Bytes from the host are input like any
+ * other: GVariant reads untrusted data safely, and a value not in normal
+ * form is refused rather than read as defaults. */
+static GVariant *
+jmp_client_unpack_rows (GVariant *value, GError **error)
+{
+  g_autoptr(GBytes) bytes = g_variant_get_data_as_bytes (value);
+  g_autoptr(GVariant) rows = NULL;
+
+  rows = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE ("a" JMP_DRIVER_INFO_ROW_TYPE),
+                                                       bytes, FALSE));
+  if (G_BYTE_ORDER == G_BIG_ENDIAN)
+    {
+      GVariant *swapped = g_variant_byteswap (rows);
+
+      g_variant_unref (rows);
+      rows = swapped;
+    }
+  /* also marks it trusted, so that reading it checks nothing twice */
+  if (!g_variant_is_normal_form (rows))
+    {
+      g_set_error (error, JMP_ERROR, JMP_ERROR_FAILED,
+                   _("the host's list of drivers is malformed"));
+      return NULL;
+    }
+  return g_steal_pointer (&rows);
+}
 
 /* One object per element of @array, made by @new_for_element. */
 GPtrArray *
@@ -56,17 +91,21 @@ jmp_client_objects_from_array (GVariant               *array,
 static GPtrArray *
 jmp_client_list_reply (const JmpClientList *list, GVariant *reply, GError **error)
 {
+  g_autoptr(GVariant) value = NULL;
   g_autoptr(GVariant) array = NULL;
 
-  if (reply == NULL)
+  if (reply != NULL)
     {
-      jmp_client_error_from_dbus (error);
-      if (list->error_prefix != NULL && !g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_prefix_error (error, "%s", _(list->error_prefix));
-      return NULL;
+      value = g_variant_get_child_value (reply, 0);
+      array = list->unpack != NULL ? list->unpack (value, error) : g_variant_ref (value);
+      if (array != NULL)
+        return jmp_client_objects_from_array (array, list->new_for_element);
     }
-  array = g_variant_get_child_value (reply, 0);
-  return jmp_client_objects_from_array (array, list->new_for_element);
+  else
+    jmp_client_error_from_dbus (error);
+  if (list->error_prefix != NULL && !g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_prefix_error (error, "%s", _(list->error_prefix));
+  return NULL;
 }
 
 static void

@@ -67,11 +67,9 @@ jmp_driver_info_init (JmpDriverInfo *self)
 {
 }
 
-/* @row: one row of the reply, of type JMP_DRIVER_INFO_ROW_TYPE (the
- * proxy checks the reply's type against the interface). Its
- * members are kept, not copied, and not read with g_variant_get() and "&s",
- * which would first write each row out afresh (GDBus hands a reply over
- * as a tree of values). */
+/* @row: one row of ListDrivers(), of type JMP_DRIVER_INFO_ROW_TYPE and in
+ * normal form (checked by the caller). Its members are kept, not copied:
+ * their strings point into the reply's bytes. */
 JmpDriverInfo *
 jmp_driver_info_new_from_row (GVariant *row)
 {

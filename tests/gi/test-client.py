@@ -7,9 +7,11 @@
 
 import contextlib
 import os
+import shutil
 import socket
 import stat
 import subprocess
+import tempfile
 import textwrap
 import threading
 import unittest
@@ -600,6 +602,99 @@ class ListDriversTest(unittest.TestCase):
         finally:
             if host.process.poll() is None:
                 host.stop()
+
+
+class FakeHost:
+    """A peer-to-peer D-Bus server with Host1 at its path, served from a
+    thread of its own, whose ListDrivers() answers @answer(invocation)."""
+
+    def __init__(self, answer):
+        xml = os.path.join(os.environ['G_TEST_SRCDIR'], '..', 'data', 'dbus',
+                           'dev.jumpstarter.Host1.xml')
+        with open(xml) as f:
+            self.info = Gio.DBusNodeInfo.new_for_xml(f.read()).interfaces[0]
+        self.answer = answer
+        self.connections = []  # a server keeps none: a dropped one closes
+        self.dir = tempfile.mkdtemp(prefix='jmp-test-')
+        self.address = 'unix:path=' + os.path.join(self.dir, 'fake.sock')
+        self.context = GLib.MainContext()
+        self.loop = GLib.MainLoop(self.context)
+        ready = threading.Event()
+        self.thread = threading.Thread(target=self.serve, args=(ready,))
+        self.thread.start()
+        ready.wait(TIMEOUT_SECONDS)
+
+    def serve(self, ready):
+        self.context.push_thread_default()
+        server = Gio.DBusServer.new_sync(self.address, Gio.DBusServerFlags.NONE,
+                                         Gio.dbus_generate_guid(), None, None)
+        server.connect('new-connection', self.on_connection)
+        server.start()
+        ready.set()
+        self.loop.run()
+        server.stop()
+        self.context.pop_thread_default()
+
+    def on_connection(self, server, connection):
+        def on_call(conn, sender, path, iface, method, params, invocation):
+            if method == 'ListDrivers':
+                self.answer(invocation)
+            else:
+                invocation.return_dbus_error('org.freedesktop.DBus.Error.NotSupported', method)
+        connection.register_object('/dev/jumpstarter/Host1', self.info, on_call, None, None)
+        self.connections.append(connection)
+        return True
+
+    def stop(self):
+        self.context.invoke_full(GLib.PRIORITY_DEFAULT, self.loop.quit)
+        self.thread.join(TIMEOUT_SECONDS)
+        self.connections.clear()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class BadHostTest(unittest.TestCase):
+    """What a host answers is input: a clear error, never a crash."""
+
+    def list_from(self, answer):
+        host = FakeHost(answer)
+        try:
+            client = Jumpstarter.Client(address=host.address,
+                                        flags=Jumpstarter.ClientFlags.DO_NOT_LOAD_DRIVERS)
+            client.init(None)
+            with self.assertRaises(GLib.Error) as cm:
+                client.list_drivers_sync(None)
+            return cm.exception
+        finally:
+            host.stop()
+
+    def test_malformed_rows(self):
+        def garbage(invocation):
+            invocation.return_value(GLib.Variant('(ay)', (b'\x07\xff\x00not rows',)))
+        error = self.list_from(garbage)
+        self.assertTrue(error.matches(Jumpstarter.error_quark(), Jumpstarter.Error.FAILED))
+        self.assertIn("the host's list of drivers is malformed", error.message)
+
+    def test_wrong_type(self):
+        def wrong(invocation):
+            invocation.get_connection().send_message(
+                self.reply_of_type(invocation), Gio.DBusSendMessageFlags.NONE)
+        error = self.list_from(wrong)
+        self.assertIn('cannot list the drivers of the host', error.message)
+
+    @staticmethod
+    def reply_of_type(invocation):
+        reply = Gio.DBusMessage.new_method_reply(invocation.get_message())
+        reply.set_body(GLib.Variant('(s)', ('not bytes',)))
+        return reply
+
+    def test_old_host(self):
+        def unknown(invocation):
+            invocation.return_dbus_error('org.freedesktop.DBus.Error.UnknownMethod',
+                                         'No such method ListDrivers')
+        error = self.list_from(unknown)
+        self.assertTrue(error.matches(Jumpstarter.error_quark(),
+                                      Jumpstarter.Error.NOT_SUPPORTED))
+        self.assertIn('cannot list the drivers of the host', error.message)
 
 
 class DriverSignalsTest(unittest.TestCase):
