@@ -7,8 +7,6 @@
 #include "jmp-client-private.h"
 #include "jmp-driver-info.h"
 
-#define JMP_DRIVER_INFO_N_STRINGS 7
-
 /**
  * JmpDriverInfo:
  *
@@ -23,23 +21,22 @@ struct _JmpDriverInfo
   GObject      parent_instance;
 
   GVariant    *row;   /* one (ossssssa{ss}a{ss}) of Host1.ListDrivers() */
-  GVariant    *fields[JMP_DRIVER_INFO_N_STRINGS];
+  const gchar *object_path;       /* these point into @row's bytes */
+  const gchar *name;
+  const gchar *path;
+  const gchar *type_name;
+  const gchar *uuid;
+  const gchar *parent_uuid;
+  const gchar *description;
   GHashTable  *labels;            /* built when asked for */
   GHashTable  *methods_description;
 };
 
 G_DEFINE_FINAL_TYPE (JmpDriverInfo, jmp_driver_info, G_TYPE_OBJECT)
 
-/* The members of a row, in order. */
+/* The dictionaries of a row, after its seven strings. */
 enum {
-  FIELD_OBJECT_PATH,
-  FIELD_NAME,
-  FIELD_PATH,
-  FIELD_TYPE_NAME,
-  FIELD_UUID,
-  FIELD_PARENT_UUID,
-  FIELD_DESCRIPTION,
-  FIELD_LABELS,
+  FIELD_LABELS = 7,
   FIELD_METHODS_DESCRIPTION,
 };
 
@@ -50,8 +47,6 @@ jmp_driver_info_finalize (GObject *object)
 
   g_clear_pointer (&self->labels, g_hash_table_unref);
   g_clear_pointer (&self->methods_description, g_hash_table_unref);
-  for (guint i = 0; i < JMP_DRIVER_INFO_N_STRINGS; i++)
-    g_variant_unref (self->fields[i]);
   g_variant_unref (self->row);
   G_OBJECT_CLASS (jmp_driver_info_parent_class)->finalize (object);
 }
@@ -68,23 +63,29 @@ jmp_driver_info_init (JmpDriverInfo *self)
 }
 
 /* @row: one row of ListDrivers(), of type JMP_DRIVER_INFO_ROW_TYPE and in
- * normal form (checked by the caller). Its members are kept, not copied:
- * their strings point into the reply's bytes. */
+ * normal form (checked by the caller). Its strings are read in place: a
+ * string borrowed from a child of a serialized value stays valid for as
+ * long as that value, and child by child costs less than g_variant_get(),
+ * which checks its format string each time. */
 JmpDriverInfo *
 jmp_driver_info_new_from_row (GVariant *row)
 {
   JmpDriverInfo *self = g_object_new (JMP_TYPE_DRIVER_INFO, NULL);
+  const gchar **strings[] = {
+    &self->object_path, &self->name, &self->path, &self->type_name,
+    &self->uuid, &self->parent_uuid, &self->description,
+  };
 
   self->row = g_variant_ref_sink (row);
-  for (guint i = 0; i < JMP_DRIVER_INFO_N_STRINGS; i++)
-    self->fields[i] = g_variant_get_child_value (self->row, i);
-  return self;
-}
+  /* serialized already (the reply's bytes): this only makes sure */
+  (void) g_variant_get_data (self->row);
+  for (guint i = 0; i < G_N_ELEMENTS (strings); i++)
+    {
+      g_autoptr(GVariant) child = g_variant_get_child_value (self->row, i);
 
-static const gchar *
-jmp_driver_info_field (JmpDriverInfo *self, guint field)
-{
-  return g_variant_get_string (self->fields[field], NULL);
+      *strings[i] = g_variant_get_string (child, NULL);
+    }
+  return self;
 }
 
 /**
@@ -99,7 +100,7 @@ const gchar *
 jmp_driver_info_get_object_path (JmpDriverInfo *self)
 {
   g_return_val_if_fail (JMP_IS_DRIVER_INFO (self), NULL);
-  return jmp_driver_info_field (self, FIELD_OBJECT_PATH);
+  return self->object_path;
 }
 
 /**
@@ -114,7 +115,7 @@ const gchar *
 jmp_driver_info_get_name (JmpDriverInfo *self)
 {
   g_return_val_if_fail (JMP_IS_DRIVER_INFO (self), NULL);
-  return jmp_driver_info_field (self, FIELD_NAME);
+  return self->name;
 }
 
 /**
@@ -130,7 +131,7 @@ const gchar *
 jmp_driver_info_get_path (JmpDriverInfo *self)
 {
   g_return_val_if_fail (JMP_IS_DRIVER_INFO (self), NULL);
-  return jmp_driver_info_field (self, FIELD_PATH);
+  return self->path;
 }
 
 /**
@@ -145,7 +146,7 @@ const gchar *
 jmp_driver_info_get_type_name (JmpDriverInfo *self)
 {
   g_return_val_if_fail (JMP_IS_DRIVER_INFO (self), NULL);
-  return jmp_driver_info_field (self, FIELD_TYPE_NAME);
+  return self->type_name;
 }
 
 /**
@@ -160,7 +161,7 @@ const gchar *
 jmp_driver_info_get_uuid (JmpDriverInfo *self)
 {
   g_return_val_if_fail (JMP_IS_DRIVER_INFO (self), NULL);
-  return jmp_driver_info_field (self, FIELD_UUID);
+  return self->uuid;
 }
 
 /**
@@ -175,7 +176,7 @@ const gchar *
 jmp_driver_info_get_parent_uuid (JmpDriverInfo *self)
 {
   g_return_val_if_fail (JMP_IS_DRIVER_INFO (self), NULL);
-  return jmp_driver_info_field (self, FIELD_PARENT_UUID);
+  return self->parent_uuid;
 }
 
 /**
@@ -190,7 +191,7 @@ const gchar *
 jmp_driver_info_get_description (JmpDriverInfo *self)
 {
   g_return_val_if_fail (JMP_IS_DRIVER_INFO (self), NULL);
-  return jmp_driver_info_field (self, FIELD_DESCRIPTION);
+  return self->description;
 }
 
 static GHashTable *
