@@ -110,11 +110,12 @@ jmp_cli_parse (GOptionContext   *context,
  * library's choice: $JUMPSTARTER_HOST, the default host, the only one. */
 JmpClient *
 jmp_cli_connect (const JmpCliOptions  *options,
+                 JmpClientFlags        flags,
                  GError              **error)
 {
   g_autoptr(GError) local_error = NULL;
-  JmpClient *client = jmp_client_new_for_exporter_sync (options->bus_type, options->exporter,
-                                                        NULL, &local_error);
+  JmpClient *client = jmp_client_new_for_exporter_full_sync (options->bus_type, options->exporter,
+                                                             flags, NULL, &local_error);
 
   if (client != NULL)
     return client;
@@ -145,21 +146,46 @@ jmp_cli_first_line (const gchar *text)
 }
 
 /* Columns padded to @widths, no trailing blanks. */
-void
-jmp_cli_print_row (const gchar * const *cells, const glong *widths, guint n_cells)
+static void
+jmp_cli_append_row (GString *out, const gchar * const *cells, const glong *widths, guint n_cells)
 {
-  g_autoptr(GString) line = g_string_new (NULL);
+  gsize start = out->len;
 
   for (guint c = 0; c < n_cells; c++)
     {
-      g_string_append (line, cells[c]);
+      g_string_append (out, cells[c]);
       if (c + 1 < n_cells)
         for (glong i = g_utf8_strlen (cells[c], -1); i < widths[c] + 2; i++)
-          g_string_append_c (line, ' ');
+          g_string_append_c (out, ' ');
     }
-  while (line->len > 0 && line->str[line->len - 1] == ' ')
-    g_string_truncate (line, line->len - 1);
-  g_print ("%s\n", line->str);
+  while (out->len > start && out->str[out->len - 1] == ' ')
+    g_string_truncate (out, out->len - 1);
+  g_string_append_c (out, '\n');
+}
+
+/* A table of @rows (each @n_columns strings) under @headers, written at
+ * once: g_print() flushes, and a write per line was a thousand system
+ * calls for a large tree. */
+void
+jmp_cli_print_table (const gchar * const *headers, GPtrArray *rows, guint n_columns)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autofree glong *widths = g_new (glong, n_columns);
+
+  for (guint c = 0; c < n_columns; c++)
+    widths[c] = g_utf8_strlen (headers[c], -1);
+  for (guint r = 0; r < rows->len; r++)
+    {
+      const gchar * const *row = g_ptr_array_index (rows, r);
+
+      for (guint c = 0; c < n_columns; c++)
+        widths[c] = MAX (widths[c], g_utf8_strlen (row[c], -1));
+    }
+
+  jmp_cli_append_row (out, headers, widths, n_columns);
+  for (guint r = 0; r < rows->len; r++)
+    jmp_cli_append_row (out, g_ptr_array_index (rows, r), widths, n_columns);
+  g_print ("%s", out->str);
 }
 
 /* A shell's convention: the exit status, or 128 + the signal that ended it. */

@@ -41,13 +41,14 @@ GOptionContext *jmp_cli_option_context_new (const gchar  *command,
                                     const gchar          *parameter_string,
                                     const gchar          *summary);
 JmpClient  *jmp_cli_connect        (const JmpCliOptions  *options,
+                                    JmpClientFlags        flags,
                                     GError              **error);
 gint        jmp_cli_status_from_wait (gint                wait_status);
 gchar      *jmp_cli_first_line     (const gchar          *text);
 void        jmp_cli_print_json     (JsonBuilder          *builder);
-void        jmp_cli_print_row      (const gchar * const  *cells,
-                                    const glong          *widths,
-                                    guint                 n_cells);
+void        jmp_cli_print_table    (const gchar * const  *headers,
+                                    GPtrArray            *rows,
+                                    guint                 n_columns);
 
 /* jmp-main.c: the soft RLIMIT_NOFILE jmp started with; a child that is not
  * jmp gets it back (its select() may not cope with fds above 1023). */

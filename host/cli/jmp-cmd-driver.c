@@ -156,7 +156,7 @@ jmp_cmd_driver (const JmpCliOptions *options, gint argc, gchar **argv)
   if (name[0] == '-')
     return jmp_cli_usage_error (_("unknown option \"%s\""), name);
 
-  client = jmp_cli_connect (options, &error);
+  client = jmp_cli_connect (options, JMP_CLIENT_FLAGS_NONE, &error);
   if (client == NULL)
     return jmp_cli_fail (error);
   driver = jmp_client_get_driver (client, name, &error);

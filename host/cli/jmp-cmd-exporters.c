@@ -28,10 +28,6 @@ jmp_cmd_exporters_print_table (GPtrArray *hosts)
   const gchar *headers[] = { _("EXPORTER"), _("DRIVERS"), _("DESCRIPTION"), _("HOST") };
   enum { N_COLUMNS = G_N_ELEMENTS (headers) };
   g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
-  glong widths[N_COLUMNS];
-
-  for (guint c = 0; c < N_COLUMNS; c++)
-    widths[c] = g_utf8_strlen (headers[c], -1);
   for (guint i = 0; i < hosts->len; i++)
     {
       JmpHostInfo *host = g_ptr_array_index (hosts, i);
@@ -41,14 +37,10 @@ jmp_cmd_exporters_print_table (GPtrArray *hosts)
       row[1] = g_strdup_printf ("%d", jmp_host_info_get_n_drivers (host));
       row[2] = jmp_cli_first_line (jmp_host_info_get_description (host));
       row[3] = jmp_cmd_exporters_where (host);
-      for (guint c = 0; c < N_COLUMNS; c++)
-        widths[c] = MAX (widths[c], g_utf8_strlen (row[c], -1));
       g_ptr_array_add (rows, row);
     }
 
-  jmp_cli_print_row (headers, widths, N_COLUMNS);
-  for (guint r = 0; r < rows->len; r++)
-    jmp_cli_print_row (g_ptr_array_index (rows, r), widths, N_COLUMNS);
+  jmp_cli_print_table (headers, rows, N_COLUMNS);
 }
 
 static void

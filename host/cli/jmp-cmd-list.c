@@ -2,7 +2,8 @@
  * Copyright the jumpstarter-glib authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * jmp list: the drivers of the host, as a table or as JSON.
+ * jmp list: the drivers of the host, as a table or as JSON, from one
+ * ListDrivers() call: no proxy per driver.
  */
 #include "config.h"
 
@@ -34,33 +35,25 @@ jmp_cmd_list_format_labels (GHashTable *labels)
 }
 
 static void
-jmp_cmd_list_print_table (GList *drivers)
+jmp_cmd_list_print_table (GPtrArray *drivers)
 {
   const gchar *headers[] = { _("PATH"), _("TYPE"), _("DESCRIPTION"), _("LABELS") };
   enum { N_COLUMNS = G_N_ELEMENTS (headers) };
   g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
-  glong widths[N_COLUMNS];
 
-  for (guint c = 0; c < N_COLUMNS; c++)
-    widths[c] = g_utf8_strlen (headers[c], -1);
-
-  for (GList *l = drivers; l != NULL; l = l->next)
+  for (guint i = 0; i < drivers->len; i++)
     {
-      JmpDriverProxy *driver = l->data;
+      JmpDriverInfo *driver = g_ptr_array_index (drivers, i);
       gchar **row = g_new0 (gchar *, N_COLUMNS + 1);
 
-      row[0] = g_strdup (jmp_driver_proxy_get_path (driver));
-      row[1] = g_strdup (jmp_driver_proxy_get_type_name (driver));
-      row[2] = jmp_cli_first_line (jmp_driver_proxy_get_description (driver));
-      row[3] = jmp_cmd_list_format_labels (jmp_driver_proxy_get_labels (driver));
-      for (guint c = 0; c < N_COLUMNS; c++)
-        widths[c] = MAX (widths[c], g_utf8_strlen (row[c], -1));
+      row[0] = g_strdup (jmp_driver_info_get_path (driver));
+      row[1] = g_strdup (jmp_driver_info_get_type_name (driver));
+      row[2] = jmp_cli_first_line (jmp_driver_info_get_description (driver));
+      row[3] = jmp_cmd_list_format_labels (jmp_driver_info_get_labels (driver));
       g_ptr_array_add (rows, row);
     }
 
-  jmp_cli_print_row (headers, widths, N_COLUMNS);
-  for (guint r = 0; r < rows->len; r++)
-    jmp_cli_print_row (g_ptr_array_index (rows, r), widths, N_COLUMNS);
+  jmp_cli_print_table (headers, rows, N_COLUMNS);
 }
 
 static void
@@ -79,7 +72,7 @@ jmp_cmd_list_add_table (JsonBuilder *builder, const gchar *member, GHashTable *t
 }
 
 static void
-jmp_cmd_list_print_json (JmpClient *client, GList *drivers)
+jmp_cmd_list_print_json (JmpClient *client, GPtrArray *drivers)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   const gchar *exporter = jmp_client_get_exporter_name (client);
@@ -89,28 +82,28 @@ jmp_cmd_list_print_json (JmpClient *client, GList *drivers)
   json_builder_add_string_value (builder, exporter != NULL ? exporter : "");
   json_builder_set_member_name (builder, "drivers");
   json_builder_begin_array (builder);
-  for (GList *l = drivers; l != NULL; l = l->next)
+  for (guint i = 0; i < drivers->len; i++)
     {
-      JmpDriverProxy *driver = l->data;
+      JmpDriverInfo *driver = g_ptr_array_index (drivers, i);
 
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "path");
-      json_builder_add_string_value (builder, jmp_driver_proxy_get_path (driver));
+      json_builder_add_string_value (builder, jmp_driver_info_get_path (driver));
       json_builder_set_member_name (builder, "name");
-      json_builder_add_string_value (builder, jmp_driver_proxy_get_name (driver));
+      json_builder_add_string_value (builder, jmp_driver_info_get_name (driver));
       json_builder_set_member_name (builder, "type");
-      json_builder_add_string_value (builder, jmp_driver_proxy_get_type_name (driver));
+      json_builder_add_string_value (builder, jmp_driver_info_get_type_name (driver));
       json_builder_set_member_name (builder, "uuid");
-      json_builder_add_string_value (builder, jmp_driver_proxy_get_uuid (driver));
+      json_builder_add_string_value (builder, jmp_driver_info_get_uuid (driver));
       json_builder_set_member_name (builder, "parent_uuid");
-      json_builder_add_string_value (builder, jmp_driver_proxy_get_parent_uuid (driver));
+      json_builder_add_string_value (builder, jmp_driver_info_get_parent_uuid (driver));
       json_builder_set_member_name (builder, "description");
-      json_builder_add_string_value (builder, jmp_driver_proxy_get_description (driver));
-      jmp_cmd_list_add_table (builder, "labels", jmp_driver_proxy_get_labels (driver));
+      json_builder_add_string_value (builder, jmp_driver_info_get_description (driver));
+      jmp_cmd_list_add_table (builder, "labels", jmp_driver_info_get_labels (driver));
       jmp_cmd_list_add_table (builder, "methods_description",
-                              jmp_driver_proxy_get_methods_description (driver));
+                              jmp_driver_info_get_methods_description (driver));
       json_builder_set_member_name (builder, "object_path");
-      json_builder_add_string_value (builder, jmp_driver_proxy_get_object_path (driver));
+      json_builder_add_string_value (builder, jmp_driver_info_get_object_path (driver));
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
@@ -124,7 +117,7 @@ jmp_cmd_list (const JmpCliOptions *options, gint argc, gchar **argv)
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(JmpClient) client = NULL;
-  g_autolist(JmpDriverProxy) drivers = NULL;
+  g_autoptr(GPtrArray) drivers = NULL;
   gboolean json = FALSE;
   gint status = JMP_CLI_EXIT_OK;
   const GOptionEntry entries[] = {
@@ -139,11 +132,13 @@ jmp_cmd_list (const JmpCliOptions *options, gint argc, gchar **argv)
   if (argc > 1)
     return jmp_cli_usage_error (_("list takes no arguments, got \"%s\""), argv[1]);
 
-  client = jmp_cli_connect (options, &error);
+  client = jmp_cli_connect (options, JMP_CLIENT_FLAGS_DO_NOT_LOAD_DRIVERS, &error);
   if (client == NULL)
     return jmp_cli_fail (error);
 
-  drivers = jmp_client_get_drivers (client);
+  drivers = jmp_client_list_drivers_sync (client, NULL, &error);
+  if (drivers == NULL)
+    return jmp_cli_fail (error);
   if (json)
     jmp_cmd_list_print_json (client, drivers);
   else

@@ -54,6 +54,7 @@ static const struct {
   const gchar *method_name;
 } jmp_authority_read_only[] = {
   { "dev.jumpstarter.Host1", "ListPlugins" },
+  { "dev.jumpstarter.Host1", "ListDrivers" },
   { "dev.jumpstarter.Network1", "Address" },
   { "dev.jumpstarter.Video1", "State" },
 };

@@ -9,6 +9,7 @@
 #include "jmp-authority.h"
 #include "jmp-dbus-generated.h"
 #include "jmp-driver-object.h"
+#include "jmp-driver-rows.h"
 #include "jmp-export.h"
 
 /*
@@ -27,6 +28,7 @@ struct _JmpExport
   GDBusObjectManagerServer *manager;
   JmpDBusHost1             *host_iface;
   GHashTable               *objects;  /* object path → JmpDriverObject */
+  GVariant                 *driver_rows;  /* ListDrivers() until the tree changes */
   gulong                    tree_changed_id;
 };
 
@@ -127,6 +129,13 @@ jmp_export_sync_host (JmpExport *self)
                              jmp_export_labels (jmp_config_get_labels (config)));
 }
 
+/* An interface a plugin adds or removes later changes a row too. */
+static void
+jmp_export_rows_changed_cb (JmpExport *self)
+{
+  g_clear_pointer (&self->driver_rows, g_variant_unref);
+}
+
 /* Brings the objects in line with the host's tree: objects whose driver is
  * unchanged stay, so a reload disturbs nobody using them. */
 static void
@@ -140,6 +149,8 @@ jmp_export_sync (JmpExport *self)
   gpointer path, object;
 
   jmp_export_sync_host (self);
+  /* kept drivers may move (Index): the rows are built again */
+  g_clear_pointer (&self->driver_rows, g_variant_unref);
 
   sync.wanted = wanted;
   if (root != NULL)
@@ -149,6 +160,7 @@ jmp_export_sync (JmpExport *self)
   while (g_hash_table_iter_next (&iter, &path, &object))
     if (g_hash_table_lookup (wanted, path) != object)
       {
+        g_signal_handlers_disconnect_by_data (object, self);
         g_dbus_object_manager_server_unexport (self->manager, path);
         g_hash_table_iter_remove (&iter);
       }
@@ -158,6 +170,10 @@ jmp_export_sync (JmpExport *self)
     if (!g_hash_table_contains (self->objects, path))
       {
         g_hash_table_insert (self->objects, g_strdup (path), g_object_ref (object));
+        g_signal_connect_object (object, "interface-added",
+                                 G_CALLBACK (jmp_export_rows_changed_cb), self, G_CONNECT_SWAPPED);
+        g_signal_connect_object (object, "interface-removed",
+                                 G_CALLBACK (jmp_export_rows_changed_cb), self, G_CONNECT_SWAPPED);
         jmp_authority_watch (self->authority, object);
         g_dbus_object_manager_server_export (self->manager,
                                              G_DBUS_OBJECT_SKELETON (object));
@@ -222,6 +238,19 @@ jmp_export_handle_list_plugins (JmpDBusHost1          *iface,
   return TRUE;
 }
 
+/* A listing that costs one build per change of the tree, however often it
+ * is asked for; a call then costs GDBus copying its bytes (an `ay`). */
+static gboolean
+jmp_export_handle_list_drivers (JmpDBusHost1          *iface,
+                                GDBusMethodInvocation *invocation,
+                                JmpExport             *self)
+{
+  if (self->driver_rows == NULL)
+    self->driver_rows = jmp_driver_rows_build (self->objects);
+  jmp_dbus_host1_complete_list_drivers (iface, invocation, self->driver_rows);
+  return TRUE;
+}
+
 static void
 jmp_export_dispose (GObject *object)
 {
@@ -241,6 +270,7 @@ jmp_export_dispose (GObject *object)
   if (self->manager != NULL)
     g_dbus_object_manager_server_set_connection (self->manager, NULL);
   g_clear_pointer (&self->objects, g_hash_table_unref);
+  g_clear_pointer (&self->driver_rows, g_variant_unref);
   g_clear_object (&self->manager);
   g_clear_object (&self->connection);
   g_clear_object (&self->host);
@@ -289,6 +319,8 @@ jmp_export_new (JmpHost          *host,
                     G_CALLBACK (jmp_export_handle_reload), self);
   g_signal_connect (self->host_iface, "handle-list-plugins",
                     G_CALLBACK (jmp_export_handle_list_plugins), self);
+  g_signal_connect (self->host_iface, "handle-list-drivers",
+                    G_CALLBACK (jmp_export_handle_list_drivers), self);
   jmp_authority_watch (self->authority, self->host_iface);
   /* the properties are set before export, and their change notification
    * dropped: a new peer's first message must be the reply to its Hello */

@@ -34,19 +34,26 @@ static const gchar jmp_peer_bus_xml[] =
   "  </interface>"
   "</node>";
 
+/* Shared by the registration and the filter (GDBus's worker thread). */
 typedef struct {
   gchar *bus_name;
   gchar *peer_name;
+  gint   said_hello;  /* atomic */
 } JmpPeerBus;
 
 static void
-jmp_peer_bus_free (gpointer data)
+jmp_peer_bus_clear (gpointer data)
 {
   JmpPeerBus *bus = data;
 
   g_free (bus->bus_name);
   g_free (bus->peer_name);
-  g_free (bus);
+}
+
+static void
+jmp_peer_bus_release (gpointer data)
+{
+  g_atomic_rc_box_release_full (data, jmp_peer_bus_clear);
 }
 
 static gboolean
@@ -71,7 +78,11 @@ jmp_peer_bus_method_call (GDBusConnection       *connection,
   const gchar *names[] = { "org.freedesktop.DBus", bus->bus_name, NULL };
 
   if (g_str_equal (method_name, "Hello"))
-    g_dbus_method_invocation_return_value (invocation, g_variant_new ("(s)", bus->peer_name));
+    {
+      /* before the reply, which the filter stamps too */
+      g_atomic_int_set (&bus->said_hello, TRUE);
+      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(s)", bus->peer_name));
+    }
   else if (g_str_equal (method_name, "AddMatch") || g_str_equal (method_name, "RemoveMatch"))
     g_dbus_method_invocation_return_value (invocation, NULL);
   else if (g_str_equal (method_name, "GetId"))
@@ -104,17 +115,22 @@ static const GDBusInterfaceVTable jmp_peer_bus_vtable = {
 };
 
 /* A bus stamps every message with its sender; sd-bus (busctl) drops
- * replies that lack one on a connection it believes is a bus. */
+ * replies that lack one on a connection it believes is a bus, i.e. once
+ * it said Hello. Only then: a message a filter replaces is written out
+ * by GDBus a second time, in its worker thread, and a GDBus client (jmp,
+ * the library) never says Hello on a peer connection. */
 static GDBusMessage *
 jmp_peer_bus_stamp_sender (GDBusConnection *connection,
                            GDBusMessage    *message,
                            gboolean         incoming,
                            gpointer         user_data)
 {
+  JmpPeerBus *bus = user_data;
   g_autoptr(GDBusMessage) stamped = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (incoming || g_dbus_message_get_sender (message) != NULL)
+  if (incoming || !g_atomic_int_get (&bus->said_hello) ||
+      g_dbus_message_get_sender (message) != NULL)
     return message;
   stamped = g_dbus_message_copy (message, &error);
   if (stamped == NULL)
@@ -145,11 +161,12 @@ jmp_peer_bus_register (GDBusConnection  *connection,
   if (g_once_init_enter (&info))
     g_once_init_leave (&info, g_dbus_node_info_new_for_xml (jmp_peer_bus_xml, NULL));
 
-  g_dbus_connection_add_filter (connection, jmp_peer_bus_stamp_sender, NULL, NULL);
-  bus = g_new0 (JmpPeerBus, 1);
+  bus = g_atomic_rc_box_new0 (JmpPeerBus);
   bus->bus_name = g_strdup (bus_name);
   bus->peer_name = g_strdup_printf (":1.%u", serial);
+  g_dbus_connection_add_filter (connection, jmp_peer_bus_stamp_sender,
+                                g_atomic_rc_box_acquire (bus), jmp_peer_bus_release);
   return g_dbus_connection_register_object (connection, "/org/freedesktop/DBus",
                                             info->interfaces[0], &jmp_peer_bus_vtable,
-                                            bus, jmp_peer_bus_free, error);
+                                            bus, jmp_peer_bus_release, error);
 }

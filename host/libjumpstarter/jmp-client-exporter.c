@@ -141,15 +141,18 @@ jmp_client_choose_host (GPtrArray    *hosts,
 }
 
 static GInitable *
-jmp_client_new_for_host_sync (JmpHostInfo   *host,
-                              GBusType       bus_type,
-                              GCancellable  *cancellable,
-                              GError       **error)
+jmp_client_new_for_host_sync (JmpHostInfo     *host,
+                              GBusType         bus_type,
+                              JmpClientFlags   flags,
+                              GCancellable    *cancellable,
+                              GError         **error)
 {
   if (host != NULL && jmp_host_info_get_address (host) != NULL)
     return g_initable_new (JMP_TYPE_CLIENT, cancellable, error,
-                           "address", jmp_host_info_get_address (host), NULL);
+                           "address", jmp_host_info_get_address (host),
+                           "flags", flags, NULL);
   return g_initable_new (JMP_TYPE_CLIENT, cancellable, error,
+                         "flags", flags,
                          "bus-type", bus_type == G_BUS_TYPE_SYSTEM ? G_BUS_TYPE_SYSTEM
                                                                    : G_BUS_TYPE_SESSION,
                          "bus-name", host != NULL ? jmp_host_info_get_bus_name (host) : NULL,
@@ -186,16 +189,19 @@ static void
 jmp_client_exporter_start (GTask *task, JmpHostInfo *host)
 {
   GBusType bus_type = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (task), "bus-type"));
+  JmpClientFlags flags = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (task), "flags"));
 
   if (host != NULL && jmp_host_info_get_address (host) != NULL)
     g_async_initable_new_async (JMP_TYPE_CLIENT, G_PRIORITY_DEFAULT,
                                 g_task_get_cancellable (task),
                                 jmp_client_exporter_client_cb, g_object_ref (task),
-                                "address", jmp_host_info_get_address (host), NULL);
+                                "address", jmp_host_info_get_address (host),
+                                "flags", flags, NULL);
   else
     g_async_initable_new_async (JMP_TYPE_CLIENT, G_PRIORITY_DEFAULT,
                                 g_task_get_cancellable (task),
                                 jmp_client_exporter_client_cb, g_object_ref (task),
+                                "flags", flags,
                                 "bus-type", bus_type == G_BUS_TYPE_SYSTEM ? G_BUS_TYPE_SYSTEM
                                                                           : G_BUS_TYPE_SESSION,
                                 "bus-name", host != NULL ? jmp_host_info_get_bus_name (host) : NULL,
@@ -318,6 +324,31 @@ jmp_client_new_for_exporter (GBusType             bus_type,
                              GAsyncReadyCallback  callback,
                              gpointer             user_data)
 {
+  jmp_client_new_for_exporter_full (bus_type, exporter, JMP_CLIENT_FLAGS_NONE,
+                                    cancellable, callback, user_data);
+}
+
+/**
+ * jmp_client_new_for_exporter_full:
+ * @bus_type: %G_BUS_TYPE_SESSION or %G_BUS_TYPE_SYSTEM
+ * @exporter: (nullable): the exporter's name, or %NULL for the default
+ * @flags: how to connect, e.g. %JMP_CLIENT_FLAGS_DO_NOT_LOAD_DRIVERS for
+ *   a client that only lists drivers
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the client is ready
+ * @user_data: data for @callback
+ *
+ * Connects to the host serving @exporter as jmp_client_new_for_exporter()
+ * does, with @flags. Finish with jmp_client_new_for_exporter_finish().
+ */
+void
+jmp_client_new_for_exporter_full (GBusType             bus_type,
+                                  const gchar         *exporter,
+                                  JmpClientFlags       flags,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
   g_autoptr(GTask) task = NULL;
 
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
@@ -326,6 +357,7 @@ jmp_client_new_for_exporter (GBusType             bus_type,
   g_task_set_source_tag (task, jmp_client_new_for_exporter);
   g_task_set_task_data (task, g_strdup (exporter), g_free);
   g_object_set_data (G_OBJECT (task), "bus-type", GINT_TO_POINTER (bus_type));
+  g_object_set_data (G_OBJECT (task), "flags", GUINT_TO_POINTER (flags));
 
   if (jmp_client_env_wins (bus_type, exporter))
     {
@@ -341,7 +373,8 @@ jmp_client_new_for_exporter (GBusType             bus_type,
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError
  *
- * Finishes jmp_client_new_for_exporter().
+ * Finishes jmp_client_new_for_exporter() or
+ * jmp_client_new_for_exporter_full().
  *
  * Returns: (transfer full): the client, or %NULL with @error set:
  *   %JMP_ERROR_NOT_FOUND when no host serves the exporter,
@@ -375,6 +408,31 @@ jmp_client_new_for_exporter_sync (GBusType       bus_type,
                                   GCancellable  *cancellable,
                                   GError       **error)
 {
+  return jmp_client_new_for_exporter_full_sync (bus_type, exporter, JMP_CLIENT_FLAGS_NONE,
+                                                cancellable, error);
+}
+
+/**
+ * jmp_client_new_for_exporter_full_sync:
+ * @bus_type: %G_BUS_TYPE_SESSION or %G_BUS_TYPE_SYSTEM
+ * @exporter: (nullable): the exporter's name, or %NULL for the default
+ * @flags: how to connect, e.g. %JMP_CLIENT_FLAGS_DO_NOT_LOAD_DRIVERS for
+ *   a client that only lists drivers
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Connects to the host serving @exporter as
+ * jmp_client_new_for_exporter_full() does, blocking the calling thread.
+ *
+ * Returns: (transfer full): the client, or %NULL with @error set
+ */
+JmpClient *
+jmp_client_new_for_exporter_full_sync (GBusType         bus_type,
+                                       const gchar     *exporter,
+                                       JmpClientFlags   flags,
+                                       GCancellable    *cancellable,
+                                       GError         **error)
+{
   g_autoptr(GPtrArray) hosts = NULL;
   JmpHostInfo *host = NULL;
   GInitable *client;
@@ -405,7 +463,8 @@ jmp_client_new_for_exporter_sync (GBusType       bus_type,
       if (has_owner)
         {
           g_autoptr(JmpHostInfo) direct = jmp_host_info_new (NULL, name, NULL, FALSE, -1);
-          GInitable *client = jmp_client_new_for_host_sync (direct, bus_type, cancellable, error);
+          GInitable *client = jmp_client_new_for_host_sync (direct, bus_type, flags,
+                                                            cancellable, error);
 
           return client != NULL ? JMP_CLIENT (client) : NULL;
         }
@@ -420,6 +479,6 @@ jmp_client_new_for_exporter_sync (GBusType       bus_type,
           return NULL;
         }
     }
-  client = jmp_client_new_for_host_sync (host, bus_type, cancellable, error);
+  client = jmp_client_new_for_host_sync (host, bus_type, flags, cancellable, error);
   return client != NULL ? JMP_CLIENT (client) : NULL;
 }

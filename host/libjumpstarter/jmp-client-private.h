@@ -19,13 +19,23 @@ G_BEGIN_DECLS
 #define JMP_NETWORK_INTERFACE       "dev.jumpstarter.Network1"
 #define JMP_VIDEO_INTERFACE         "dev.jumpstarter.Video1"
 
+/* One row of Host1.ListDrivers(). */
+#define JMP_DRIVER_INFO_ROW_TYPE    "(ossssssa{ss}a{ss})"
+
 JmpDriverProxy  *jmp_driver_proxy_new_for_object (GDBusObject     *object);
+JmpDriverInfo   *jmp_driver_info_new_from_row    (GVariant        *row);
 JmpNetworkProxy *jmp_network_proxy_new_for_proxy (JmpDBusNetwork1 *proxy);
 JmpVideoProxy   *jmp_video_proxy_new_for_proxy   (JmpDBusVideo1   *proxy);
+
+JmpDBusHost1    *jmp_client_get_host_proxy       (JmpClient       *self);
 
 /* Turns an error of a D-Bus call into %JMP_ERROR with the remote prefix
  * stripped, so that every caller shows the host's own message. */
 void             jmp_client_error_from_dbus      (GError         **error);
+
+typedef gpointer (*JmpClientNewForElement) (GVariant *element);
+GPtrArray       *jmp_client_objects_from_array  (GVariant               *array,
+                                                 JmpClientNewForElement  new_for_element);
 
 /* A new string → string table from an a{ss} variant (or an empty one). */
 GHashTable      *jmp_client_hash_from_variant    (GVariant        *value);

@@ -12,7 +12,6 @@
 #include "jmp-exporter-names.h"
 #include "jmp-host-list-private.h"
 #include "jmp-peer-connect-private.h"
-#include "jmp-plugin-info.h"
 
 /**
  * JmpClient:
@@ -24,6 +23,9 @@
  * on the session or system bus. It keeps one #JmpDriverProxy per driver and
  * follows the host's tree: #JmpClient::driver-added and
  * #JmpClient::driver-removed tell when it changes, e.g. after a reload.
+ * A client made with %JMP_CLIENT_FLAGS_DO_NOT_LOAD_DRIVERS does not: it
+ * lists drivers with jmp_client_list_drivers(), one call whatever the
+ * size of the tree.
  *
  * Signals are emitted in the thread-default main context of the thread that
  * created the client.
@@ -34,13 +36,14 @@ struct _JmpClient
   GObject             parent_instance;
 
   GBusType            bus_type;
+  JmpClientFlags      flags;
   gchar              *address;          /* peer-to-peer address, or NULL */
   gchar              *bus_name;         /* on a bus: the host's name */
   gboolean            address_from_env;
   gboolean            initialized;
 
   GDBusConnection    *connection;
-  GDBusObjectManager *manager;
+  GDBusObjectManager *manager;          /* NULL without the driver tree */
   JmpDBusHost1       *host;
   GHashTable         *drivers;          /* object path → JmpDriverProxy */
 
@@ -51,6 +54,7 @@ struct _JmpClient
 enum {
   PROP_0,
   PROP_BUS_TYPE,
+  PROP_FLAGS,
   PROP_ADDRESS,
   PROP_BUS_NAME,
   PROP_CONNECTION,
@@ -68,6 +72,10 @@ static guint signals[N_SIGNALS];
 
 static void jmp_client_initable_iface_init       (GInitableIface      *iface);
 static void jmp_client_async_initable_iface_init (GAsyncInitableIface *iface);
+
+G_DEFINE_FLAGS_TYPE (JmpClientFlags, jmp_client_flags,
+                     G_DEFINE_ENUM_VALUE (JMP_CLIENT_FLAGS_NONE, "none"),
+                     G_DEFINE_ENUM_VALUE (JMP_CLIENT_FLAGS_DO_NOT_LOAD_DRIVERS, "do-not-load-drivers"))
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (JmpClient, jmp_client, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE,
@@ -143,15 +151,20 @@ jmp_client_hash_from_variant (GVariant *value)
 {
   GHashTable *table = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 
+  /* by child, not "{&s&s}", which writes each entry of a reply out anew */
   if (value != NULL && g_variant_is_of_type (value, G_VARIANT_TYPE ("a{ss}")))
     {
-      GVariantIter iter;
-      const gchar *key;
-      const gchar *val;
+      gsize n = g_variant_n_children (value);
 
-      g_variant_iter_init (&iter, value);
-      while (g_variant_iter_next (&iter, "{&s&s}", &key, &val))
-        g_hash_table_insert (table, g_strdup (key), g_strdup (val));
+      for (gsize i = 0; i < n; i++)
+        {
+          g_autoptr(GVariant) entry = g_variant_get_child_value (value, i);
+          g_autoptr(GVariant) key = g_variant_get_child_value (entry, 0);
+          g_autoptr(GVariant) val = g_variant_get_child_value (entry, 1);
+
+          g_hash_table_insert (table, g_variant_dup_string (key, NULL),
+                               g_variant_dup_string (val, NULL));
+        }
     }
 
   return table;
@@ -242,17 +255,20 @@ jmp_client_no_host_error (JmpClient *self, GError **error)
                jmp_client_bus_display_name (self->bus_type));
 }
 
-/* Fails when the manager was asked for the host's name on a bus and nobody
- * owns it, even after activation. */
+/* Fails when the host's name on a bus has no owner, even after activation,
+ * which the first proxy made (the manager's, else Host1's) asked for. */
 static gboolean
-jmp_client_check_manager (JmpClient *self, GError **error)
+jmp_client_check_owner (JmpClient *self, GError **error)
 {
   g_autofree gchar *owner = NULL;
 
   if (self->address != NULL)
     return TRUE;
 
-  owner = g_dbus_object_manager_client_get_name_owner (G_DBUS_OBJECT_MANAGER_CLIENT (self->manager));
+  if (self->manager != NULL)
+    owner = g_dbus_object_manager_client_get_name_owner (G_DBUS_OBJECT_MANAGER_CLIENT (self->manager));
+  else
+    owner = g_dbus_proxy_get_name_owner (G_DBUS_PROXY (self->host));
   if (owner == NULL)
     {
       jmp_client_no_host_error (self, error);
@@ -370,8 +386,13 @@ on_connection_closed (GDBusConnection *connection,
 static void
 jmp_client_populate (JmpClient *self)
 {
-  g_autolist(GDBusObject) objects = g_dbus_object_manager_get_objects (self->manager);
+  g_autolist(GDBusObject) objects = NULL;
 
+  self->initialized = TRUE;
+  if (self->manager == NULL)
+    return;
+
+  objects = g_dbus_object_manager_get_objects (self->manager);
   for (GList *l = objects; l != NULL; l = l->next)
     jmp_client_add_object (self, l->data, FALSE);
 
@@ -385,7 +406,6 @@ jmp_client_populate (JmpClient *self)
                            G_CALLBACK (on_interface_removed), self, 0);
   g_signal_connect_object (self->connection, "closed",
                            G_CALLBACK (on_connection_closed), self, 0);
-  self->initialized = TRUE;
 }
 
 static const gchar *
@@ -394,6 +414,20 @@ jmp_client_manager_name (JmpClient *self)
   if (self->address != NULL)
     return NULL;
   return self->bus_name != NULL ? self->bus_name : JMP_HOST_BUS_NAME;
+}
+
+static gboolean
+jmp_client_loads_drivers (JmpClient *self)
+{
+  return !(self->flags & JMP_CLIENT_FLAGS_DO_NOT_LOAD_DRIVERS);
+}
+
+/* The manager's first call starts the host by D-Bus activation; without a
+ * manager, Host1's proxy does. */
+static GDBusProxyFlags
+jmp_client_host_proxy_flags (JmpClient *self)
+{
+  return self->manager != NULL ? G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START : G_DBUS_PROXY_FLAGS_NONE;
 }
 
 /* ---- GInitable ----------------------------------------------------------- */
@@ -422,21 +456,24 @@ jmp_client_initable_init (GInitable     *initable,
       return FALSE;
     }
 
-  self->manager = jmp_dbus_object_manager_client_new_sync (self->connection,
-                                                           G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_NONE,
-                                                           jmp_client_manager_name (self),
-                                                           JMP_HOST_OBJECT_PATH,
-                                                           cancellable, &local_error);
-  if (self->manager == NULL)
+  if (jmp_client_loads_drivers (self))
     {
-      jmp_client_manager_error (self, error, local_error);
-      return FALSE;
+      self->manager = jmp_dbus_object_manager_client_new_sync (self->connection,
+                                                               G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_NONE,
+                                                               jmp_client_manager_name (self),
+                                                               JMP_HOST_OBJECT_PATH,
+                                                               cancellable, &local_error);
+      if (self->manager == NULL)
+        {
+          jmp_client_manager_error (self, error, local_error);
+          return FALSE;
+        }
+      if (!jmp_client_check_owner (self, error))
+        return FALSE;
     }
-  if (!jmp_client_check_manager (self, error))
-    return FALSE;
 
   self->host = jmp_dbus_host1_proxy_new_sync (self->connection,
-                                              G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START,
+                                              jmp_client_host_proxy_flags (self),
                                               jmp_client_manager_name (self),
                                               JMP_HOST_OBJECT_PATH,
                                               cancellable, &local_error);
@@ -445,6 +482,8 @@ jmp_client_initable_init (GInitable     *initable,
       jmp_client_manager_error (self, error, local_error);
       return FALSE;
     }
+  if (self->manager == NULL && !jmp_client_check_owner (self, error))
+    return FALSE;
 
   jmp_client_populate (self);
   return TRUE;
@@ -473,9 +512,26 @@ on_host_proxy_ready (GObject *source, GAsyncResult *result, gpointer user_data)
       g_task_return_error (task, g_steal_pointer (&outer));
       return;
     }
+  if (self->manager == NULL && !jmp_client_check_owner (self, &outer))
+    {
+      g_task_return_error (task, g_steal_pointer (&outer));
+      return;
+    }
 
   jmp_client_populate (self);
   g_task_return_boolean (task, TRUE);
+}
+
+static void
+jmp_client_host_proxy_new (JmpClient *self, GTask *task)
+{
+  jmp_dbus_host1_proxy_new (self->connection,
+                            jmp_client_host_proxy_flags (self),
+                            jmp_client_manager_name (self),
+                            JMP_HOST_OBJECT_PATH,
+                            g_task_get_cancellable (task),
+                            on_host_proxy_ready,
+                            g_object_ref (task));
 }
 
 static void
@@ -493,19 +549,13 @@ on_manager_ready (GObject *source, GAsyncResult *result, gpointer user_data)
       g_task_return_error (task, g_steal_pointer (&outer));
       return;
     }
-  if (!jmp_client_check_manager (self, &outer))
+  if (!jmp_client_check_owner (self, &outer))
     {
       g_task_return_error (task, g_steal_pointer (&outer));
       return;
     }
 
-  jmp_dbus_host1_proxy_new (self->connection,
-                            G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START,
-                            jmp_client_manager_name (self),
-                            JMP_HOST_OBJECT_PATH,
-                            g_task_get_cancellable (task),
-                            on_host_proxy_ready,
-                            g_object_ref (task));
+  jmp_client_host_proxy_new (self, task);
 }
 
 static void
@@ -527,6 +577,11 @@ on_connection_ready (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
 
+  if (!jmp_client_loads_drivers (self))
+    {
+      jmp_client_host_proxy_new (self, task);
+      return;
+    }
   jmp_dbus_object_manager_client_new (self->connection,
                                       G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_NONE,
                                       jmp_client_manager_name (self),
@@ -600,6 +655,9 @@ jmp_client_get_property (GObject    *object,
     case PROP_BUS_TYPE:
       g_value_set_enum (value, self->bus_type);
       break;
+    case PROP_FLAGS:
+      g_value_set_flags (value, self->flags);
+      break;
     case PROP_ADDRESS:
       g_value_set_string (value, self->address);
       break;
@@ -626,6 +684,9 @@ jmp_client_set_property (GObject      *object,
     {
     case PROP_BUS_TYPE:
       self->bus_type = g_value_get_enum (value);
+      break;
+    case PROP_FLAGS:
+      self->flags = g_value_get_flags (value);
       break;
     case PROP_ADDRESS:
       g_free (self->address);
@@ -691,6 +752,17 @@ jmp_client_class_init (JmpClientClass *klass)
     g_param_spec_enum ("bus-type", NULL, NULL,
                        G_TYPE_BUS_TYPE, G_BUS_TYPE_SESSION,
                        G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * JmpClient:flags:
+   *
+   * How the client connects: with %JMP_CLIENT_FLAGS_DO_NOT_LOAD_DRIVERS
+   * it does not load the driver tree.
+   */
+  props[PROP_FLAGS] =
+    g_param_spec_flags ("flags", NULL, NULL,
+                        JMP_TYPE_CLIENT_FLAGS, JMP_CLIENT_FLAGS_NONE,
+                        G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
   /**
    * JmpClient:address:
@@ -922,6 +994,28 @@ jmp_client_get_connection (JmpClient *self)
   return self->connection;
 }
 
+/* The Host1 proxy, for the calls of jmp-client-list.c. */
+JmpDBusHost1 *
+jmp_client_get_host_proxy (JmpClient *self)
+{
+  return self->host;
+}
+
+/**
+ * jmp_client_get_flags:
+ * @self: a #JmpClient
+ *
+ * Gets the flags the client was made with.
+ *
+ * Returns: the flags
+ */
+JmpClientFlags
+jmp_client_get_flags (JmpClient *self)
+{
+  g_return_val_if_fail (JMP_IS_CLIENT (self), JMP_CLIENT_FLAGS_NONE);
+  return self->flags;
+}
+
 /**
  * jmp_client_get_exporter_name:
  * @self: a #JmpClient
@@ -1017,6 +1111,8 @@ compare_drivers (gconstpointer a, gconstpointer b)
  *
  * Lists every driver of the host, nested ones included, depth first in
  * the order of the config file: a driver comes right before its children.
+ * A client made with %JMP_CLIENT_FLAGS_DO_NOT_LOAD_DRIVERS has none: see
+ * jmp_client_list_drivers().
  *
  * Returns: (transfer full) (element-type JmpDriverProxy): the drivers
  */
@@ -1058,6 +1154,14 @@ jmp_client_get_driver (JmpClient    *self,
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
+  if (!jmp_client_loads_drivers (self))
+    {
+      g_set_error (error, JMP_ERROR, JMP_ERROR_NOT_SUPPORTED,
+                   _("cannot look up driver \"%s\": the client was made without the "
+                     "host's drivers"), path);
+      return NULL;
+    }
+
   if (path[0] == '/')
     {
       JmpDriverProxy *driver = g_hash_table_lookup (self->drivers, path);
@@ -1093,119 +1197,6 @@ jmp_client_get_driver (JmpClient    *self,
                  _("no driver \"%s\" on exporter %s; drivers: %s"),
                  path, exporter, names->str);
   return NULL;
-}
-
-/* The host's answer, one #JmpPluginInfo per element. */
-static GPtrArray *
-jmp_client_plugins_from_variant (GVariant *plugins)
-{
-  GPtrArray *infos = g_ptr_array_new_with_free_func (g_object_unref);
-  GVariantIter iter;
-  GVariant *info;
-
-  g_variant_iter_init (&iter, plugins);
-  while ((info = g_variant_iter_next_value (&iter)) != NULL)
-    {
-      g_ptr_array_add (infos, jmp_plugin_info_new_from_variant (info));
-      g_variant_unref (info);
-    }
-  return infos;
-}
-
-static void
-on_list_plugins_reply (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(GVariant) plugins = NULL;
-  GError *error = NULL;
-
-  if (!jmp_dbus_host1_call_list_plugins_finish (JMP_DBUS_HOST1 (source), &plugins, result, &error))
-    {
-      jmp_client_error_from_dbus (&error);
-      g_task_return_error (task, error);
-      return;
-    }
-  g_task_return_pointer (task, jmp_client_plugins_from_variant (plugins),
-                         (GDestroyNotify) g_ptr_array_unref);
-}
-
-/**
- * jmp_client_list_plugins:
- * @self: a #JmpClient
- * @cancellable: (nullable): a #GCancellable
- * @callback: (scope async): called with the answer
- * @user_data: data for @callback
- *
- * Asks the host which plugin files it found, loaded or skipped. Finish
- * with jmp_client_list_plugins_finish().
- */
-void
-jmp_client_list_plugins (JmpClient           *self,
-                         GCancellable        *cancellable,
-                         GAsyncReadyCallback  callback,
-                         gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-
-  g_return_if_fail (JMP_IS_CLIENT (self));
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, jmp_client_list_plugins);
-  jmp_dbus_host1_call_list_plugins (self->host, cancellable, on_list_plugins_reply,
-                                    g_steal_pointer (&task));
-}
-
-/**
- * jmp_client_list_plugins_finish:
- * @self: a #JmpClient
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
- *
- * Finishes jmp_client_list_plugins().
- *
- * Returns: (transfer container) (element-type JmpPluginInfo): one
- *   #JmpPluginInfo per plugin file, a skipped one with its error, or %NULL
- *   with @error set
- */
-GPtrArray *
-jmp_client_list_plugins_finish (JmpClient     *self,
-                                GAsyncResult  *result,
-                                GError       **error)
-{
-  g_return_val_if_fail (JMP_IS_CLIENT (self), NULL);
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-/**
- * jmp_client_list_plugins_sync:
- * @self: a #JmpClient
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
- *
- * Asks the host which plugin files it found, blocking the calling thread.
- *
- * Returns: (transfer container) (element-type JmpPluginInfo): one
- *   #JmpPluginInfo per plugin file, or %NULL with @error set
- */
-GPtrArray *
-jmp_client_list_plugins_sync (JmpClient     *self,
-                              GCancellable  *cancellable,
-                              GError       **error)
-{
-  g_autoptr(GVariant) plugins = NULL;
-
-  g_return_val_if_fail (JMP_IS_CLIENT (self), NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  if (!jmp_dbus_host1_call_list_plugins_sync (self->host, &plugins, cancellable, error))
-    {
-      jmp_client_error_from_dbus (error);
-      return NULL;
-    }
-  return jmp_client_plugins_from_variant (plugins);
 }
 
 static void

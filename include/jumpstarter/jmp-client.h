@@ -10,10 +10,31 @@
 
 #include <gio/gio.h>
 
+#include "jmp-driver-info.h"
 #include "jmp-driver-proxy.h"
 #include "jmp-host-info.h"
 
 G_BEGIN_DECLS
+
+/**
+ * JmpClientFlags:
+ * @JMP_CLIENT_FLAGS_NONE: the client follows the host's driver tree
+ * @JMP_CLIENT_FLAGS_DO_NOT_LOAD_DRIVERS: the client does not load the
+ *   driver tree: no #JmpDriverProxy, no #JmpClient::driver-added or
+ *   #JmpClient::driver-removed, jmp_client_get_drivers() returns %NULL and
+ *   jmp_client_get_driver() fails. For a client that only lists drivers
+ *   with jmp_client_list_drivers(), or only talks to the host itself:
+ *   connecting then costs the same whatever the size of the tree.
+ *
+ * How a #JmpClient connects.
+ */
+typedef enum /*< flags >*/ {
+  JMP_CLIENT_FLAGS_NONE                = 0,
+  JMP_CLIENT_FLAGS_DO_NOT_LOAD_DRIVERS = 1 << 0,
+} JmpClientFlags;
+
+#define JMP_TYPE_CLIENT_FLAGS (jmp_client_flags_get_type ())
+GType jmp_client_flags_get_type (void) G_GNUC_CONST;
 
 #define JMP_TYPE_CLIENT (jmp_client_get_type ())
 G_DECLARE_FINAL_TYPE (JmpClient, jmp_client, JMP, CLIENT, GObject)
@@ -55,6 +76,17 @@ JmpClient      *jmp_client_new_for_exporter_sync   (GBusType        bus_type,
                                               const gchar          *exporter,
                                               GCancellable         *cancellable,
                                               GError              **error);
+void            jmp_client_new_for_exporter_full (GBusType          bus_type,
+                                              const gchar          *exporter,
+                                              JmpClientFlags        flags,
+                                              GCancellable         *cancellable,
+                                              GAsyncReadyCallback   callback,
+                                              gpointer              user_data);
+JmpClient      *jmp_client_new_for_exporter_full_sync (GBusType     bus_type,
+                                              const gchar          *exporter,
+                                              JmpClientFlags        flags,
+                                              GCancellable         *cancellable,
+                                              GError              **error);
 void            jmp_client_list_hosts        (GBusType              bus_type,
                                               GCancellable         *cancellable,
                                               GAsyncReadyCallback   callback,
@@ -66,6 +98,7 @@ GPtrArray      *jmp_client_list_hosts_sync   (GBusType              bus_type,
                                               GError              **error);
 
 GDBusConnection *jmp_client_get_connection   (JmpClient            *self);
+JmpClientFlags  jmp_client_get_flags         (JmpClient            *self);
 const gchar    *jmp_client_get_exporter_name (JmpClient            *self);
 const gchar    *jmp_client_get_version       (JmpClient            *self);
 const gchar    *jmp_client_get_motd          (JmpClient            *self);
@@ -74,6 +107,16 @@ GList          *jmp_client_get_drivers       (JmpClient            *self);
 JmpDriverProxy *jmp_client_get_driver        (JmpClient            *self,
                                               const gchar          *path,
                                               GError              **error);
+void            jmp_client_list_drivers        (JmpClient            *self,
+                                                GCancellable         *cancellable,
+                                                GAsyncReadyCallback   callback,
+                                                gpointer              user_data);
+GPtrArray      *jmp_client_list_drivers_finish (JmpClient            *self,
+                                                GAsyncResult         *result,
+                                                GError              **error);
+GPtrArray      *jmp_client_list_drivers_sync   (JmpClient            *self,
+                                                GCancellable         *cancellable,
+                                                GError              **error);
 void            jmp_client_list_plugins        (JmpClient            *self,
                                                 GCancellable         *cancellable,
                                                 GAsyncReadyCallback   callback,

@@ -23,6 +23,7 @@
 #include <jumpstarter/jmp-dbus-network-proxy.h>
 #include <jumpstarter/jmp-video-proxy.h>
 #include <jumpstarter/jmp-driver-proxy.h>
+#include <jumpstarter/jmp-driver-info.h>
 #include <jumpstarter/jmp-exporter-names.h>
 #include <jumpstarter/jmp-host-info.h>
 #include <jumpstarter/jmp-client.h>

@@ -259,6 +259,151 @@ test_list_json (Fixture *fixture, gconstpointer data)
   g_assert_true (found);
 }
 
+/* Labels, a description of two lines, UTF-8, a Composite and a ref: what
+ * the table and the JSON show of each, byte for byte. */
+#define LIST_CONFIG \
+  "metadata: {name: exact}\n" \
+  "export:\n" \
+  "  power:\n" \
+  "    type: EchoNetwork\n" \
+  "    description: \"Mains switch\\nsecond line\"\n" \
+  "    config: {labels: {vendor: acme, room: lab 3}}\n" \
+  "  cam:\n" \
+  "    type: EchoNetwork\n" \
+  "    description: Kamera über USB\n" \
+  "  harness:\n" \
+  "    children:\n" \
+  "      probe-1: {type: EchoNetwork, config: {labels: {b: \"2\", a: \"1\"}}}\n" \
+  "  alias: {ref: harness.probe-1}\n"
+
+static JmpTestHost *
+list_host_new (Fixture *fixture)
+{
+  g_autofree gchar *config = jmp_test_write_file (fixture->dir, "list.yaml", LIST_CONFIG);
+
+  return jmp_test_host_new (config, NULL);
+}
+
+static void
+test_list_table_exact (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(JmpTestHost) host = list_host_new (fixture);
+  const gchar *argv[] = { "list", NULL };
+  g_autoptr(JmpRun) run = run_jmp (jmp_test_host_get_address (host), argv);
+
+  g_assert_cmpint (run->status, ==, 0);
+  g_assert_cmpstr (run->err, ==, "");
+  g_assert_cmpstr (jmp_run_stdout (run), ==,
+    "PATH             TYPE         DESCRIPTION      LABELS\n"
+    "power            EchoNetwork  Mains switch     room=lab 3,vendor=acme\n"
+    "cam              EchoNetwork  Kamera über USB\n"
+    "harness          Composite\n"
+    "harness.probe-1  EchoNetwork                   a=1,b=2\n"
+    "alias            EchoNetwork                   a=1,b=2\n");
+  jmp_test_host_stop (host);
+}
+
+static void
+assert_json_table (JsonObject *object, const gchar *member, GVariant *table)
+{
+  JsonObject *json = json_object_get_object_member (object, member);
+  GVariantIter iter;
+  const gchar *key;
+  const gchar *value;
+
+  g_assert_cmpuint (json_object_get_size (json), ==, g_variant_n_children (table));
+  g_variant_iter_init (&iter, table);
+  while (g_variant_iter_next (&iter, "{&s&s}", &key, &value))
+    g_assert_cmpstr (json_object_get_string_member (json, key), ==, value);
+}
+
+/* Every field of --json is what the host's objects say (GetManagedObjects,
+ * read here without the library), in the order of Driver1.Index. */
+static void
+test_list_json_exact (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(JmpTestHost) host = list_host_new (fixture);
+  const gchar *argv[] = { "list", "--json", NULL };
+  g_autoptr(JmpRun) run = run_jmp (jmp_test_host_get_address (host), argv);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusConnection) connection = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) objects = NULL;
+  const gchar *strings[][2] = {
+    { "name", "Name" }, { "path", "Path" }, { "type", "Type" }, { "uuid", "Uuid" },
+    { "parent_uuid", "ParentUuid" }, { "description", "Description" },
+  };
+  JsonArray *drivers;
+
+  g_assert_cmpint (run->status, ==, 0);
+  json_parser_load_from_data (parser, jmp_run_stdout (run), -1, &error);
+  g_assert_no_error (error);
+
+  connection = g_dbus_connection_new_for_address_sync (jmp_test_host_get_address (host),
+                                                       G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT,
+                                                       NULL, NULL, &error);
+  g_assert_no_error (error);
+  reply = g_dbus_connection_call_sync (connection, NULL, "/dev/jumpstarter/Host1",
+                                       "org.freedesktop.DBus.ObjectManager", "GetManagedObjects",
+                                       NULL, G_VARIANT_TYPE ("(a{oa{sa{sv}}})"),
+                                       G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &error);
+  g_assert_no_error (error);
+  objects = g_variant_get_child_value (reply, 0);
+
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (json_parser_get_root (parser)),
+                                                  "exporter"), ==, "exact");
+  drivers = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)),
+                                          "drivers");
+  g_assert_cmpuint (json_array_get_length (drivers), ==, g_variant_n_children (objects));
+  for (guint i = 0; i < json_array_get_length (drivers); i++)
+    {
+      JsonObject *driver = json_array_get_object_element (drivers, i);
+      const gchar *object_path = json_object_get_string_member (driver, "object_path");
+      g_autoptr(GVariant) ifaces = g_variant_lookup_value (objects, object_path, NULL);
+      g_autoptr(GVariant) props = NULL;
+      g_autoptr(GVariant) index = NULL;
+      g_autoptr(GVariant) labels = NULL;
+      g_autoptr(GVariant) methods = NULL;
+
+      g_assert_nonnull (ifaces);
+      props = g_variant_lookup_value (ifaces, "dev.jumpstarter.Driver1", NULL);
+      g_assert_nonnull (props);
+      index = g_variant_lookup_value (props, "Index", G_VARIANT_TYPE_UINT32);
+      g_assert_cmpuint (g_variant_get_uint32 (index), ==, i);
+      for (guint f = 0; f < G_N_ELEMENTS (strings); f++)
+        {
+          g_autoptr(GVariant) value = g_variant_lookup_value (props, strings[f][1],
+                                                              G_VARIANT_TYPE_STRING);
+
+          g_assert_cmpstr (json_object_get_string_member (driver, strings[f][0]), ==,
+                           g_variant_get_string (value, NULL));
+        }
+      labels = g_variant_lookup_value (props, "Labels", NULL);
+      assert_json_table (driver, "labels", labels);
+      methods = g_variant_lookup_value (props, "MethodsDescription", NULL);
+      assert_json_table (driver, "methods_description", methods);
+      g_assert_cmpuint (json_object_get_size (driver), ==, 9);
+    }
+  g_dbus_connection_close_sync (connection, NULL, NULL);
+  jmp_test_host_stop (host);
+}
+
+/* jmp list reads the drivers in one ListDrivers() call: no
+ * GetManagedObjects(), whose reply and proxies grow with the tree. */
+static void
+test_list_one_call (Fixture *fixture, gconstpointer data)
+{
+  const gchar *env[] = { "G_DBUS_DEBUG=message", NULL };
+  const gchar *argv[] = { "list", "--json", NULL };
+  g_autoptr(JmpRun) run = run_jmp_full (host_address (fixture), env, NULL, argv);
+
+  g_assert_cmpint (run->status, ==, 0);
+  /* GDBus prints what it sends and receives on stdout */
+  g_assert_nonnull (strstr (jmp_run_stdout (run), "member -> 'ListDrivers'"));
+  g_assert_null (strstr (jmp_run_stdout (run), "GetManagedObjects"));
+}
+
 /* ---- inspect ------------------------------------------------------------- */
 
 static void
@@ -876,6 +1021,9 @@ main (int argc, char **argv)
 
   ADD ("/cli/list", test_list, NULL);
   ADD ("/cli/list/json", test_list_json, NULL);
+  ADD ("/cli/list/table-exact", test_list_table_exact, NO_HOST);
+  ADD ("/cli/list/json-exact", test_list_json_exact, NO_HOST);
+  ADD ("/cli/list/one-call", test_list_one_call, NULL);
   ADD ("/cli/inspect", test_inspect, NO_HOST);
   ADD ("/cli/inspect/type", test_inspect_type, NO_HOST);
   ADD ("/cli/inspect/unknown", test_inspect_unknown, NO_HOST);

@@ -5,10 +5,13 @@
 # The client library as Python sees it through GObject introspection,
 # against a real jumpstarter-host on a peer-to-peer socket.
 
+import contextlib
 import os
+import shutil
 import socket
 import stat
 import subprocess
+import tempfile
 import textwrap
 import threading
 import unittest
@@ -57,6 +60,20 @@ def run_until(loop, done):
             raise AssertionError('timed out after %d s' % TIMEOUT_SECONDS)
         loop.get_context().iteration(True)
     GLib.source_remove(timeout)
+
+
+@contextlib.contextmanager
+def host_env(value):
+    """$JUMPSTARTER_HOST set to @value for the block, as inside jmp shell."""
+    old = os.environ.get('JUMPSTARTER_HOST')
+    os.environ['JUMPSTARTER_HOST'] = value
+    try:
+        yield
+    finally:
+        if old is None:
+            del os.environ['JUMPSTARTER_HOST']
+        else:
+            os.environ['JUMPSTARTER_HOST'] = old
 
 
 def echo_through(stream, data):
@@ -223,9 +240,7 @@ class ClientTest(unittest.TestCase):
 
     def test_new_from_environment(self):
         # Inside jmp shell, $JUMPSTARTER_HOST names the host; a bare path works.
-        old = os.environ.get('JUMPSTARTER_HOST')
-        os.environ['JUMPSTARTER_HOST'] = self.host.address[len('unix:path='):]
-        try:
+        with host_env(self.host.address[len('unix:path='):]):
             loop = GLib.MainLoop()
             result = {}
 
@@ -237,11 +252,6 @@ class ClientTest(unittest.TestCase):
             client = result['client']
             self.assertEqual(client.get_exporter_name(), 'gi-bench')
             self.assertEqual(len(client.get_drivers()), len(self.client.get_drivers()))
-        finally:
-            if old is None:
-                del os.environ['JUMPSTARTER_HOST']
-            else:
-                os.environ['JUMPSTARTER_HOST'] = old
 
     def test_no_host(self):
         path = os.path.join(self.host.dir, 'missing.sock')
@@ -483,6 +493,208 @@ class PortforwardTest(unittest.TestCase):
                                              Jumpstarter.Error.UNAVAILABLE))
         self.assertEqual(cm.exception.message,
                          'cannot listen on 127.0.0.1:%d: address already in use' % port)
+
+
+def driver_fields(driver):
+    """What a listing shows of a driver, JmpDriverProxy or JmpDriverInfo."""
+    return (driver.get_object_path(), driver.get_name(), driver.get_path(),
+            driver.get_type_name(), driver.get_uuid(), driver.get_parent_uuid(),
+            driver.get_description(), driver.get_labels(),
+            driver.get_methods_description())
+
+
+class ListDriversTest(unittest.TestCase):
+    """A client that lists drivers without loading the tree."""
+
+    LABELLED = CONFIG + '''\
+  power:
+    type: EchoNetwork
+    description: |-
+      Mains switch
+      second line
+    methods_description: {connect: switch it}
+    config: {labels: {vendor: acme, room: lab 3}}
+  alias: {ref: loopback.echo}
+'''
+
+    @classmethod
+    def setUpClass(cls):
+        cls.host = Host(cls.LABELLED)
+        cls.full = Jumpstarter.Client.new_for_address_sync(cls.host.address, None)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.full = None
+        assert cls.host.stop() == 0
+
+    def lean_client(self):
+        client = Jumpstarter.Client(address=self.host.address,
+                                    flags=Jumpstarter.ClientFlags.DO_NOT_LOAD_DRIVERS)
+        client.init(None)
+        return client
+
+    def test_rows_match_proxies(self):
+        client = self.lean_client()
+        self.assertEqual(client.get_flags(), Jumpstarter.ClientFlags.DO_NOT_LOAD_DRIVERS)
+        self.assertEqual(client.get_exporter_name(), 'gi-bench')
+        infos = client.list_drivers_sync(None)
+        self.assertTrue(all(isinstance(i, Jumpstarter.DriverInfo) for i in infos))
+        self.assertEqual([driver_fields(i) for i in infos],
+                         [driver_fields(d) for d in self.full.get_drivers()])
+        power = [i for i in infos if i.get_path() == 'power'][0]
+        self.assertEqual(power.get_labels(), {'vendor': 'acme', 'room': 'lab 3',
+                                              'jumpstarter.dev/name': 'power'})
+        self.assertEqual(power.get_description(), 'Mains switch\nsecond line')
+        self.assertEqual(power.get_methods_description()['connect'], 'switch it')
+        # the full client lists the same, in one call too
+        self.assertEqual([driver_fields(i) for i in self.full.list_drivers_sync(None)],
+                         [driver_fields(i) for i in infos])
+
+    def test_no_tree(self):
+        client = self.lean_client()
+        self.assertEqual(client.get_drivers(), [])
+        with self.assertRaises(GLib.Error) as cm:
+            client.get_driver('echo')
+        self.assertTrue(cm.exception.matches(Jumpstarter.error_quark(),
+                                             Jumpstarter.Error.NOT_SUPPORTED))
+        self.assertIn('echo', cm.exception.message)
+
+    def test_async(self):
+        loop = GLib.MainLoop()
+        result = {}
+
+        def on_client(source, res):
+            result['client'] = Jumpstarter.Client.new_for_exporter_finish(res)
+            result['client'].list_drivers(None, on_list)
+
+        def on_list(client, res):
+            result['infos'] = client.list_drivers_finish(res)
+
+        with host_env(self.host.address):
+            Jumpstarter.Client.new_for_exporter_full(
+                Gio.BusType.SESSION, None, Jumpstarter.ClientFlags.DO_NOT_LOAD_DRIVERS,
+                None, on_client)
+            run_until(loop, lambda: 'infos' in result)
+        self.assertEqual(result['client'].get_drivers(), [])
+        self.assertEqual([i.get_path() for i in result['infos']],
+                         [d.get_path() for d in self.full.get_drivers()])
+
+    def test_sync_for_exporter(self):
+        with host_env(self.host.address):
+            client = Jumpstarter.Client.new_for_exporter_full_sync(
+                Gio.BusType.SESSION, None, Jumpstarter.ClientFlags.DO_NOT_LOAD_DRIVERS, None)
+        self.assertEqual(client.get_flags(), Jumpstarter.ClientFlags.DO_NOT_LOAD_DRIVERS)
+        self.assertEqual(len(client.list_drivers_sync(None)), len(self.full.get_drivers()))
+
+    def test_host_gone(self):
+        host = Host(CONFIG)
+        try:
+            client = Jumpstarter.Client(address=host.address,
+                                        flags=Jumpstarter.ClientFlags.DO_NOT_LOAD_DRIVERS)
+            client.init(None)
+            self.assertEqual(len(client.list_drivers_sync(None)), 3)
+            self.assertEqual(host.stop(), 0)
+            with self.assertRaises(GLib.Error) as cm:
+                client.list_drivers_sync(None)
+            self.assertTrue(cm.exception.matches(Jumpstarter.error_quark(),
+                                                 Jumpstarter.Error.UNAVAILABLE))
+            self.assertIn('cannot list the drivers', cm.exception.message)
+        finally:
+            if host.process.poll() is None:
+                host.stop()
+
+
+class FakeHost:
+    """A peer-to-peer D-Bus server with Host1 at its path, served from a
+    thread of its own, whose ListDrivers() answers @answer(invocation)."""
+
+    def __init__(self, answer):
+        xml = os.path.join(os.environ['G_TEST_SRCDIR'], '..', 'data', 'dbus',
+                           'dev.jumpstarter.Host1.xml')
+        with open(xml) as f:
+            self.info = Gio.DBusNodeInfo.new_for_xml(f.read()).interfaces[0]
+        self.answer = answer
+        self.connections = []  # a server keeps none: a dropped one closes
+        self.dir = tempfile.mkdtemp(prefix='jmp-test-')
+        self.address = 'unix:path=' + os.path.join(self.dir, 'fake.sock')
+        self.context = GLib.MainContext()
+        self.loop = GLib.MainLoop(self.context)
+        ready = threading.Event()
+        self.thread = threading.Thread(target=self.serve, args=(ready,))
+        self.thread.start()
+        ready.wait(TIMEOUT_SECONDS)
+
+    def serve(self, ready):
+        self.context.push_thread_default()
+        server = Gio.DBusServer.new_sync(self.address, Gio.DBusServerFlags.NONE,
+                                         Gio.dbus_generate_guid(), None, None)
+        server.connect('new-connection', self.on_connection)
+        server.start()
+        ready.set()
+        self.loop.run()
+        server.stop()
+        self.context.pop_thread_default()
+
+    def on_connection(self, server, connection):
+        def on_call(conn, sender, path, iface, method, params, invocation):
+            if method == 'ListDrivers':
+                self.answer(invocation)
+            else:
+                invocation.return_dbus_error('org.freedesktop.DBus.Error.NotSupported', method)
+        connection.register_object('/dev/jumpstarter/Host1', self.info, on_call, None, None)
+        self.connections.append(connection)
+        return True
+
+    def stop(self):
+        self.context.invoke_full(GLib.PRIORITY_DEFAULT, self.loop.quit)
+        self.thread.join(TIMEOUT_SECONDS)
+        self.connections.clear()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class BadHostTest(unittest.TestCase):
+    """What a host answers is input: a clear error, never a crash."""
+
+    def list_from(self, answer):
+        host = FakeHost(answer)
+        try:
+            client = Jumpstarter.Client(address=host.address,
+                                        flags=Jumpstarter.ClientFlags.DO_NOT_LOAD_DRIVERS)
+            client.init(None)
+            with self.assertRaises(GLib.Error) as cm:
+                client.list_drivers_sync(None)
+            return cm.exception
+        finally:
+            host.stop()
+
+    def test_malformed_rows(self):
+        def garbage(invocation):
+            invocation.return_value(GLib.Variant('(ay)', (b'\x07\xff\x00not rows',)))
+        error = self.list_from(garbage)
+        self.assertTrue(error.matches(Jumpstarter.error_quark(), Jumpstarter.Error.FAILED))
+        self.assertIn("the host's list of drivers is malformed", error.message)
+
+    def test_wrong_type(self):
+        def wrong(invocation):
+            invocation.get_connection().send_message(
+                self.reply_of_type(invocation), Gio.DBusSendMessageFlags.NONE)
+        error = self.list_from(wrong)
+        self.assertIn('cannot list the drivers of the host', error.message)
+
+    @staticmethod
+    def reply_of_type(invocation):
+        reply = Gio.DBusMessage.new_method_reply(invocation.get_message())
+        reply.set_body(GLib.Variant('(s)', ('not bytes',)))
+        return reply
+
+    def test_old_host(self):
+        def unknown(invocation):
+            invocation.return_dbus_error('org.freedesktop.DBus.Error.UnknownMethod',
+                                         'No such method ListDrivers')
+        error = self.list_from(unknown)
+        self.assertTrue(error.matches(Jumpstarter.error_quark(),
+                                      Jumpstarter.Error.NOT_SUPPORTED))
+        self.assertIn('cannot list the drivers of the host', error.message)
 
 
 class DriverSignalsTest(unittest.TestCase):

@@ -112,6 +112,75 @@ host_prop (GDBusConnection *connection, const gchar *bus_name, const gchar *prop
   return value;
 }
 
+/* ListDrivers(): the rows, from the little-endian bytes of the reply */
+static GVariant *
+call_list_drivers (GDBusConnection *connection, const gchar *bus_name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) data = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  GVariant *rows;
+
+  reply = g_dbus_connection_call_sync (connection, bus_name, HOST_PATH, HOST_IFACE,
+                                       "ListDrivers", NULL, G_VARIANT_TYPE ("(ay)"),
+                                       G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &error);
+  g_assert_no_error (error);
+  data = g_variant_get_child_value (reply, 0);
+  bytes = g_variant_get_data_as_bytes (data);
+  rows = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE ("a(ossssssa{ss}a{ss})"),
+                                                       bytes, FALSE));
+  if (G_BYTE_ORDER == G_BIG_ENDIAN)
+    {
+      GVariant *swapped = g_variant_byteswap (rows);
+
+      g_variant_unref (rows);
+      rows = swapped;
+    }
+  g_assert_true (g_variant_is_normal_form (rows));
+  return rows;
+}
+
+/* ListDrivers() says what GetManagedObjects() says of every driver, in
+ * the order of Driver1.Index. Returns the rows. */
+static GVariant *
+assert_driver_rows (GDBusConnection *connection, const gchar *bus_name)
+{
+  g_autoptr(GHashTable) objects = get_managed_objects (connection, bus_name);
+  GVariant *rows = call_list_drivers (connection, bus_name);
+  const gchar *string_props[] = { "Name", "Path", "Type", "Uuid", "ParentUuid", "Description" };
+  gint64 last_index = -1;
+
+  g_assert_cmpuint (g_variant_n_children (rows), ==, g_hash_table_size (objects));
+  for (gsize i = 0; i < g_variant_n_children (rows); i++)
+    {
+      g_autoptr(GVariant) row = g_variant_get_child_value (rows, i);
+      g_autoptr(GVariant) path = g_variant_get_child_value (row, 0);
+      const gchar *object_path = g_variant_get_string (path, NULL);
+      g_autoptr(GVariant) index = object_prop (objects, object_path, DRIVER_IFACE, "Index");
+
+      for (guint p = 0; p < G_N_ELEMENTS (string_props); p++)
+        {
+          g_autoptr(GVariant) field = g_variant_get_child_value (row, p + 1);
+          g_autoptr(GVariant) prop = object_prop (objects, object_path, DRIVER_IFACE,
+                                                  string_props[p]);
+
+          g_assert_true (g_variant_equal (field, prop));
+        }
+      for (guint p = 0; p < 2; p++)
+        {
+          g_autoptr(GVariant) field = g_variant_get_child_value (row, 7 + p);
+          g_autoptr(GVariant) prop = object_prop (objects, object_path, DRIVER_IFACE,
+                                                  p == 0 ? "Labels" : "MethodsDescription");
+
+          g_assert_true (g_variant_equal (field, prop));
+        }
+      g_assert_cmpint (g_variant_get_uint32 (index), >, last_index);
+      last_index = g_variant_get_uint32 (index);
+    }
+  return rows;
+}
+
 static void
 assert_tree (GDBusConnection *connection, const gchar *bus_name)
 {
@@ -197,6 +266,10 @@ assert_tree (GDBusConnection *connection, const gchar *bus_name)
   g_clear_pointer (&v, g_variant_unref);
   v = host_prop (connection, bus_name, "Version");
   g_assert_cmpstr (g_variant_get_string (v, NULL), !=, "");
+  g_clear_pointer (&v, g_variant_unref);
+
+  v = assert_driver_rows (connection, bus_name);
+  g_assert_cmpuint (g_variant_n_children (v), ==, 4);
 }
 
 static gchar *
@@ -478,6 +551,64 @@ test_peer_bus_tools (void)
   jmp_test_rmdir (dir);
 }
 
+/* The sender field of the reply to @member, "" for none: Host1's, or
+ * the peer bus's when @body is given. */
+static gchar *
+reply_sender (GDBusConnection *connection, const gchar *member, GVariant *body)
+{
+  g_autoptr(GDBusMessage) call = NULL;
+  g_autoptr(GDBusMessage) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  call = g_dbus_message_new_method_call (NULL,
+                                         body != NULL ? "/org/freedesktop/DBus" : HOST_PATH,
+                                         body != NULL ? "org.freedesktop.DBus" : HOST_IFACE,
+                                         member);
+  if (body != NULL)
+    g_dbus_message_set_body (call, body);
+  reply = g_dbus_connection_send_message_with_reply_sync (connection, call,
+                                                          G_DBUS_SEND_MESSAGE_FLAGS_NONE, 10000,
+                                                          NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_dbus_message_get_message_type (reply), ==, G_DBUS_MESSAGE_TYPE_METHOD_RETURN);
+  return g_strdup (g_dbus_message_get_sender (reply) ?: "");
+}
+
+/* Replies carry a bus's sender only for peers that took the host for a
+ * bus (Hello, as busctl does): GDBus writes a message a filter replaces a
+ * second time, which for a large reply doubled the host's work. */
+static void
+test_peer_sender_after_hello (void)
+{
+  g_autofree gchar *dir = jmp_test_mkdtemp ();
+  g_autofree gchar *config = jmp_test_write_file (dir, "tree.yaml", tree_yaml);
+  g_autoptr(JmpTestHost) host = jmp_test_host_new (config, NULL);
+  g_autoptr(GDBusConnection) plain = connect_peer (jmp_test_host_get_address (host));
+  g_autoptr(GDBusConnection) tool = connect_peer (jmp_test_host_get_address (host));
+  const struct {
+    GDBusConnection *connection;
+    const gchar     *member;
+    gboolean         hello;
+    const gchar     *sender;
+  } calls[] = {
+    { plain, "ListPlugins", FALSE, "" },
+    { tool, "Hello", TRUE, ":0.0" },
+    { tool, "ListPlugins", FALSE, ":0.0" },
+    { plain, "ListPlugins", FALSE, "" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (calls); i++)
+    {
+      g_autofree gchar *sender = reply_sender (calls[i].connection, calls[i].member,
+                                               calls[i].hello ? g_variant_new ("()") : NULL);
+
+      g_assert_cmpstr (sender, ==, calls[i].sender);
+    }
+
+  jmp_test_host_stop (host);
+  jmp_test_rmdir (dir);
+}
+
 static void
 test_bad_calls (void)
 {
@@ -655,6 +786,101 @@ call_reload (GDBusConnection *connection, GError **error)
 
   reply = g_dbus_connection_call_sync (connection, NULL, HOST_PATH, HOST_IFACE, "Reload",
                                        NULL, NULL, G_DBUS_CALL_FLAGS_NONE, 10000, NULL, error);
+}
+
+static gchar *
+row_string (GVariant *rows, gsize row, gsize field)
+{
+  g_autoptr(GVariant) entry = g_variant_get_child_value (rows, row);
+  g_autoptr(GVariant) value = g_variant_get_child_value (entry, field);
+
+  return g_variant_dup_string (value, NULL);
+}
+
+static void
+call_reload_ok (GDBusConnection *connection)
+{
+  g_autoptr(GError) error = NULL;
+
+  call_reload (connection, &error);
+  g_assert_no_error (error);
+}
+
+/* The listing is built once per tree: a reload that adds, removes, changes
+ * or only moves drivers is seen by the next call, a failed one is not. */
+static void
+test_list_drivers (void)
+{
+  g_autofree gchar *dir = jmp_test_mkdtemp ();
+  g_autofree gchar *config = jmp_test_write_file (dir, "tree.yaml", tree_yaml);
+  g_autoptr(JmpTestHost) host = jmp_test_host_new (config, NULL);
+  g_autoptr(GDBusConnection) connection = connect_peer (jmp_test_host_get_address (host));
+  g_autoptr(GVariant) rows = NULL;
+  g_autoptr(GVariant) again = NULL;
+  g_autofree gchar *echo_uuid = NULL;
+  g_autofree gchar *s = NULL;
+
+  rows = assert_driver_rows (connection, NULL);
+  g_assert_cmpuint (g_variant_n_children (rows), ==, 4);
+  again = call_list_drivers (connection, NULL);
+  g_assert_true (g_variant_equal (rows, again));
+  echo_uuid = row_string (rows, 0, 4);
+
+  /* the echo stays but moves down, the group and the ref go, two come */
+  g_free (jmp_test_write_file (dir, "tree.yaml",
+    "export:\n"
+    "  fresh:\n"
+    "    type: EchoNetwork\n"
+    "    description: new\n"
+    "    config: {labels: {room: lab 3}}\n"
+    "  echo:\n"
+    "    type: EchoNetwork\n"
+    "    description: an echo\n"
+    "    methods_description: {connect: talk to yourself}\n"
+    "  group:\n"
+    "    children:\n"
+    "      inner: {type: EchoNetwork, description: inside}\n"));
+  call_reload_ok (connection);
+  g_clear_pointer (&rows, g_variant_unref);
+  rows = assert_driver_rows (connection, NULL);
+  g_assert_cmpuint (g_variant_n_children (rows), ==, 4);
+  s = row_string (rows, 0, 2);
+  g_assert_cmpstr (s, ==, "fresh");
+  g_clear_pointer (&s, g_free);
+  s = row_string (rows, 1, 4);
+  g_assert_cmpstr (s, ==, echo_uuid);
+  g_clear_pointer (&s, g_free);
+  s = row_string (rows, 3, 2);
+  g_assert_cmpstr (s, ==, "group.inner");
+  g_clear_pointer (&s, g_free);
+
+  /* a broken file changes nothing */
+  g_free (jmp_test_write_file (dir, "tree.yaml", "export: [broken\n"));
+  {
+    g_autoptr(GError) error = NULL;
+
+    call_reload (connection, &error);
+    g_assert_error (error, JMP_ERROR, JMP_ERROR_INVALID_ARGS);
+  }
+  g_clear_pointer (&again, g_variant_unref);
+  again = assert_driver_rows (connection, NULL);
+  g_assert_true (g_variant_equal (rows, again));
+
+  /* one driver's entry changes: a new object, a new row */
+  g_free (jmp_test_write_file (dir, "tree.yaml",
+    "export:\n"
+    "  echo:\n"
+    "    type: EchoNetwork\n"
+    "    description: changed\n"));
+  call_reload_ok (connection);
+  g_clear_pointer (&rows, g_variant_unref);
+  rows = assert_driver_rows (connection, NULL);
+  g_assert_cmpuint (g_variant_n_children (rows), ==, 1);
+  s = row_string (rows, 0, 6);
+  g_assert_cmpstr (s, ==, "changed");
+
+  jmp_test_host_stop (host);
+  jmp_test_rmdir (dir);
 }
 
 static void
@@ -1193,8 +1419,10 @@ main (int argc, char *argv[])
   g_test_add_func ("/host/peer/stale-socket", test_peer_stale_socket);
   g_test_add_func ("/host/peer/foreign-socket", test_peer_foreign_socket);
   g_test_add_func ("/host/peer/bus-tools", test_peer_bus_tools);
+  g_test_add_func ("/host/peer/sender-after-hello", test_peer_sender_after_hello);
   g_test_add_func ("/host/bad-calls", test_bad_calls);
   g_test_add_func ("/host/list-plugins", test_list_plugins);
+  g_test_add_func ("/host/list-drivers", test_list_drivers);
   g_test_add_func ("/host/reload", test_reload);
   g_test_add_func ("/host/reload-cancels-pending", test_reload_cancels_pending);
   g_test_add_func ("/host/calls-in-flight", test_calls_in_flight);

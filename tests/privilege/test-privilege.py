@@ -332,6 +332,7 @@ class PrivilegeTest(unittest.TestCase):
             ('--object-path', HOST_PATH, '--method', 'org.freedesktop.DBus.Properties.Get',
              'dev.jumpstarter.Host1', 'ExporterName'),
             ('--object-path', HOST_PATH, '--method', 'dev.jumpstarter.Host1.ListPlugins'),
+            ('--object-path', HOST_PATH, '--method', 'dev.jumpstarter.Host1.ListDrivers'),
             ('--object-path', DRIVER_PATH + 'bus', '--method', NETWORK + '.Address'),
         ]
         for call in reads:
