@@ -34,10 +34,7 @@ meson test -C build-asan --num-processes 2 --timeout-multiplier 3 --print-errorl
   --no-suite fuzz --no-suite sdk --no-suite leaks-unchecked
 # Without leak checking (memory errors and UB still abort): host-dbus
 # leaves threads running at exit whose thread-local GLib state
-# LeakSanitizer reports, and `jmp stream` (video-stream) shows leaks inside
-# libsoup's server (an accepted GSocket, an address in
-# soup_server_get_uris) not yet tracked down; Debian's GLib has no symbols
-# to suppress only those. The cluster suite's host runs gRPC's threads,
+# LeakSanitizer reports. The cluster suite's host runs gRPC's threads,
 # during which LeakSanitizer's own tracer crashes ("Tracer caught signal
 # 11"); memory errors are still caught there.
 ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0" \
