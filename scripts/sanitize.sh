@@ -32,11 +32,10 @@ export JMP_TEST_SANITIZED=1
 # the sdk suite builds a plugin against the installed SDK, not this build
 meson test -C build-asan --num-processes 2 --timeout-multiplier 3 --print-errorlogs \
   --no-suite fuzz --no-suite sdk --no-suite leaks-unchecked
-# Without leak checking (memory errors and UB still abort): host-dbus
-# leaves threads running at exit whose thread-local GLib state
-# LeakSanitizer reports. The cluster suite's host runs gRPC's threads,
-# during which LeakSanitizer's own tracer crashes ("Tracer caught signal
-# 11"); memory errors are still caught there.
+# Without leak checking (memory errors and UB still abort): the cluster
+# suite's host runs gRPC's threads, during which LeakSanitizer's own
+# tracer crashes ("Tracer caught signal 11"); memory errors are still
+# caught there.
 ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0" \
   meson test -C build-asan --num-processes 2 --timeout-multiplier 3 --print-errorlogs \
   --suite leaks-unchecked
