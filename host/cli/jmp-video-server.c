@@ -11,6 +11,7 @@
  */
 #include "config.h"
 
+#include <gio/gnetworking.h>
 #include <libsoup/soup.h>
 #include <json-glib/json-glib.h>
 #include <glib/gi18n.h>
@@ -37,6 +38,8 @@ struct _JmpVideoServer
 
   JmpDriverProxy   *driver;
   SoupServer       *soup;
+  GSocketService   *service;      /* accepts for soup: see jmp_video_server_listen */
+  GSocketAddress   *bound;        /* with the port the kernel chose */
   JmpVideoUpstream *upstream;
   GPtrArray        *viewers;      /* of JmpViewer */
   GBytes           *last_part;    /* of the stream now open, for a new viewer */
@@ -449,6 +452,26 @@ jmp_video_server_page_cb (SoupServer        *soup,
 
 /* ------------------------------------------------------------------------ */
 
+static gboolean
+jmp_video_server_incoming_cb (GSocketService    *service,
+                              GSocketConnection *connection,
+                              GObject           *source_object,
+                              gpointer           user_data)
+{
+  JmpVideoServer *self = user_data;
+  g_autoptr(GSocketAddress) local = g_socket_connection_get_local_address (connection, NULL);
+  g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
+
+  /* a viewer already gone: the connection closes with its last reference */
+  if (local == NULL || remote == NULL)
+    return TRUE;
+  /* as soup's own listener does: a frame leaves as soon as it is written */
+  g_socket_set_option (g_socket_connection_get_socket (connection),
+                       IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
+  soup_server_accept_iostream (self->soup, G_IO_STREAM (connection), local, remote, NULL);
+  return TRUE;
+}
+
 gboolean
 jmp_video_server_listen (JmpVideoServer  *self,
                          const gchar     *address,
@@ -477,29 +500,46 @@ jmp_video_server_listen (JmpVideoServer  *self,
       g_resolver_free_addresses (addresses);
     }
   socket_address = g_inet_socket_address_new (inet, port);
-  if (!soup_server_listen (self->soup, socket_address, 0, &local_error))
+  /* Accepted here, not by soup_server_listen(): libsoup 3.2's listener
+   * keeps a reference to every socket it accepts (listen_watch() in
+   * soup-listener.c), and its address for good. */
+  g_return_val_if_fail (self->service == NULL, FALSE);
+  self->service = g_socket_service_new ();
+  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (self->service), socket_address,
+                                      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                                      NULL, &self->bound, &local_error))
     {
+      g_clear_object (&self->service);
       g_set_error (error, JMP_ERROR, JMP_ERROR_FAILED,
                    _("cannot listen on %s port %u: %s"), address, port, local_error->message);
       return FALSE;
     }
+  g_signal_connect (self->service, "incoming", G_CALLBACK (jmp_video_server_incoming_cb), self);
   return TRUE;
 }
 
 gchar *
 jmp_video_server_get_url (JmpVideoServer *self)
 {
-  GSList *uris = soup_server_get_uris (self->soup);
-  gchar *url = uris != NULL ? g_uri_to_string (uris->data) : NULL;
+  GInetSocketAddress *bound = G_INET_SOCKET_ADDRESS (self->bound);
+  g_autofree gchar *host = NULL;
 
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-  return url;
+  g_return_val_if_fail (bound != NULL, NULL);
+  host = g_inet_address_to_string (g_inet_socket_address_get_address (bound));
+  /* g_uri_join() puts an IPv6 address in brackets */
+  return g_uri_join (G_URI_FLAGS_NONE, "http", NULL, host,
+                     g_inet_socket_address_get_port (bound), "/", NULL, NULL);
 }
 
 void
 jmp_video_server_stop (JmpVideoServer *self)
 {
   g_clear_handle_id (&self->linger_id, g_source_remove);
+  if (self->service != NULL)
+    {
+      g_socket_service_stop (self->service);
+      g_socket_listener_close (G_SOCKET_LISTENER (self->service));
+    }
   if (self->upstream != NULL)
     jmp_video_upstream_stop (self->upstream);
   /* the finished handlers of the viewers run from here */
@@ -518,6 +558,10 @@ jmp_video_server_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->upstream, self);
   g_clear_object (&self->upstream);
   g_clear_object (&self->soup);
+  if (self->service != NULL)
+    g_signal_handlers_disconnect_by_data (self->service, self);
+  g_clear_object (&self->service);
+  g_clear_object (&self->bound);
   g_clear_object (&self->driver);
   g_clear_pointer (&self->last_part, g_bytes_unref);
   G_OBJECT_CLASS (jmp_video_server_parent_class)->dispose (object);

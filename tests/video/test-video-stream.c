@@ -280,6 +280,9 @@ stream_server_stop (StreamServer *server)
   g_subprocess_communicate (server->process, NULL, NULL, &out, &err, &error);
   g_assert_no_error (error);
   g_assert_true (g_subprocess_get_if_exited (server->process));
+  /* what it said on the way out (a sanitizer's report) */
+  if (g_subprocess_get_exit_status (server->process) != 0)
+    g_printerr ("%.*s", (gint) g_bytes_get_size (err), (const gchar *) g_bytes_get_data (err, NULL));
   g_assert_cmpint (g_subprocess_get_exit_status (server->process), ==, 0);
   /* the URL was the only line */
   g_assert_cmpuint (g_bytes_get_size (out), ==, 0);
