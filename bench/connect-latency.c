@@ -18,8 +18,15 @@
  *              host's main thread and back: transport + thread hop)
  *   connect    Connect() through JmpNetworkProxy + 1-byte echo + close
  *   forward    connect() to jmp's forward-tcp port + 1-byte echo + close
+ *   relay      the same through a bare relay in a thread of this process
+ *              (accept, connect to the target, poll() and copy: no main
+ *              loop, no D-Bus), the floor of any relaying process
  *
- * and prints the median and p90 of each in microseconds.
+ * and prints the median and p90 of each in microseconds, then each path
+ * against its physical limit measured in the same run: a connection
+ * through any D-Bus host needs at least one round trip (ping) on top of
+ * what it does without one, so the ideal of `connect` is direct + ping
+ * and the ideal of `forward` is relay + ping.
  */
 #include <errno.h>
 #include <signal.h>
@@ -29,6 +36,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -37,8 +45,8 @@
 #include <glib-unix.h>
 #include <jumpstarter/jumpstarter.h>
 
-enum { DIRECT, PING, GET, CONNECT, FORWARD, N_KINDS };
-static const char *kind_names[N_KINDS] = { "direct", "ping", "get", "connect", "forward" };
+enum { DIRECT, PING, GET, CONNECT, FORWARD, RELAY, N_KINDS };
+static const char *kind_names[N_KINDS] = { "direct", "ping", "get", "connect", "forward", "relay" };
 
 static gpointer
 echo_thread (gpointer data)
@@ -101,6 +109,58 @@ echo_direct (guint16 port)
   echo_one (fd);
 }
 
+/* Copies what @from has to @to; FALSE at EOF or on an error. */
+static gboolean
+relay_copy (int from, int to)
+{
+  char buf[4096];
+  ssize_t n = read (from, buf, sizeof buf);
+
+  return n > 0 && write (to, buf, n) == n;
+}
+
+/* One connection at a time, as the rounds come: accept, connect to the
+ * target, copy both ways until either side closes. */
+typedef struct {
+  int     listener;
+  guint16 target_port;
+} RelayConfig;
+
+static gpointer
+relay_thread (gpointer data)
+{
+  RelayConfig *config = data;
+  int listener = config->listener;
+  struct sockaddr_in target = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK),
+                                .sin_port = htons (config->target_port) };
+  int one = 1;
+
+  for (;;)
+    {
+      int client = accept (listener, NULL, NULL);
+      int upstream = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+      if (client < 0 || upstream < 0 ||
+          connect (upstream, (struct sockaddr *) &target, sizeof target) != 0)
+        g_error ("relay: %s", g_strerror (errno));
+      setsockopt (client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      setsockopt (upstream, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      for (;;)
+        {
+          struct pollfd fds[2] = { { client, POLLIN, 0 }, { upstream, POLLIN, 0 } };
+
+          if (poll (fds, 2, -1) < 0)
+            continue;
+          if ((fds[0].revents && !relay_copy (client, upstream)) ||
+              (fds[1].revents && !relay_copy (upstream, client)))
+            break;
+        }
+      close (upstream);
+      close (client);
+    }
+  return NULL;
+}
+
 static gchar *
 read_line (GSubprocess *process)
 {
@@ -135,7 +195,8 @@ main (int argc, char **argv)
   g_autoptr(JmpDriverProxy) driver = NULL;
   GDBusConnection *connection;
   JmpNetworkProxy *network;
-  guint16 target_port, forward_port;
+  guint16 target_port, forward_port, relay_port;
+  double median[N_KINDS];
   double *times[N_KINDS];
   guint n;
 
@@ -148,6 +209,13 @@ main (int argc, char **argv)
   signal (SIGPIPE, SIG_IGN);
   g_thread_unref (g_thread_new ("echo", echo_thread,
                                 GINT_TO_POINTER (listen_loopback (&target_port))));
+  {
+    RelayConfig *relay = g_new0 (RelayConfig, 1);  /* the thread's for good */
+
+    relay->listener = listen_loopback (&relay_port);
+    relay->target_port = target_port;
+    g_thread_unref (g_thread_new ("relay", relay_thread, relay));
+  }
 
   dir = g_dir_make_tmp ("jmp-latency-XXXXXX", &error);
   g_assert_no_error (error);
@@ -215,6 +283,9 @@ main (int argc, char **argv)
           case FORWARD:
             echo_direct (forward_port);
             break;
+          case RELAY:
+            echo_direct (relay_port);
+            break;
           }
         times[k][i] = (double) (g_get_monotonic_time () - t0);
       }
@@ -223,9 +294,19 @@ main (int argc, char **argv)
   for (guint k = 0; k < N_KINDS; k++)
     {
       qsort (times[k], n, sizeof (double), cmp_double);
-      g_print ("  %-8s %7.0f / %7.0f\n", kind_names[k], times[k][n / 2], times[k][n * 9 / 10]);
+      median[k] = times[k][n / 2];
+      g_print ("  %-8s %7.0f / %7.0f\n", kind_names[k], median[k], times[k][n * 9 / 10]);
       g_free (times[k]);
     }
+  g_print ("against direct and against the ideal (the same path plus one D-Bus round trip), medians\n");
+  g_print ("  connect  %5.2fx direct   ideal = direct + ping = %4.0f us   %5.2fx ideal\n",
+           median[CONNECT] / median[DIRECT], median[DIRECT] + median[PING],
+           median[CONNECT] / (median[DIRECT] + median[PING]));
+  g_print ("  forward  %5.2fx direct   ideal = relay + ping  = %4.0f us   %5.2fx ideal\n",
+           median[FORWARD] / median[DIRECT], median[RELAY] + median[PING],
+           median[FORWARD] / (median[RELAY] + median[PING]));
+  g_print ("  (a bare relay alone: %.2fx direct; one D-Bus round trip alone: %.2fx direct)\n",
+           median[RELAY] / median[DIRECT], median[PING] / median[DIRECT]);
 
   g_subprocess_send_signal (forward, SIGTERM);
   g_subprocess_wait (forward, NULL, NULL);
