@@ -251,14 +251,9 @@ jmp_client_object_new_proxy (JmpClientObject *self,
   return g_steal_pointer (&proxy);
 }
 
-/**
- * jmp_client_object_add_interfaces:
- * @self: the object
- * @interfaces_and_properties: `a{sa{sv}}`: one entry of
- *   GetManagedObjects(), or the second argument of InterfacesAdded
- *
- * Adds a proxy per interface it does not have yet.
- */
+/* Adds a proxy per interface of @interfaces_and_properties (`a{sa{sv}}`:
+ * one entry of GetManagedObjects(), or InterfacesAdded's second argument)
+ * that the object does not have yet. */
 void
 jmp_client_object_add_interfaces (JmpClientObject *self,
                                   GVariant        *interfaces_and_properties)
@@ -285,13 +280,7 @@ jmp_client_object_add_interfaces (JmpClientObject *self,
     }
 }
 
-/**
- * jmp_client_object_remove_interfaces:
- * @self: the object
- * @interfaces: the interfaces that went, as InterfacesRemoved names them
- *
- * Drops their proxies.
- */
+/* Drops the proxies of @interfaces, as InterfacesRemoved names them. */
 void
 jmp_client_object_remove_interfaces (JmpClientObject *self,
                                      const gchar    **interfaces)
