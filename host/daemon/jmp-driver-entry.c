@@ -64,8 +64,9 @@ jmp_driver_entry_build (GDBusObject *object)
   for (GList *l = interfaces; l != NULL; l = l->next)
     {
       GDBusInterfaceSkeleton *skeleton = l->data;
+      /* (transfer full), floating or not depending on the skeleton */
       g_autoptr(GVariant) properties =
-        g_variant_ref_sink (g_dbus_interface_skeleton_get_properties (skeleton));
+        g_variant_take_ref (g_dbus_interface_skeleton_get_properties (skeleton));
 
       g_variant_builder_add (&builder, "{s@a{sv}}",
                              g_dbus_interface_skeleton_get_info (skeleton)->name, properties);
