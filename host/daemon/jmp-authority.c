@@ -55,6 +55,7 @@ static const struct {
 } jmp_authority_read_only[] = {
   { "dev.jumpstarter.Host1", "ListPlugins" },
   { "dev.jumpstarter.Host1", "ListDrivers" },
+  { "dev.jumpstarter.Host1", "GetDriver" },
   { "dev.jumpstarter.Network1", "Address" },
   { "dev.jumpstarter.Video1", "State" },
 };

@@ -8,6 +8,7 @@
 
 #include "jmp-authority.h"
 #include "jmp-dbus-generated.h"
+#include "jmp-driver-entry.h"
 #include "jmp-driver-object.h"
 #include "jmp-driver-rows.h"
 #include "jmp-export.h"
@@ -251,6 +252,29 @@ jmp_export_handle_list_drivers (JmpDBusHost1          *iface,
   return TRUE;
 }
 
+/* One driver by a hash lookup: what a client that uses one needs. */
+static gboolean
+jmp_export_handle_get_driver (JmpDBusHost1          *iface,
+                              GDBusMethodInvocation *invocation,
+                              const gchar           *driver,
+                              JmpExport             *self)
+{
+  g_autofree gchar *object_path = jmp_driver_entry_object_path (driver);
+  JmpDriverObject *object = NULL;
+
+  if (object_path != NULL)
+    object = g_hash_table_lookup (self->objects, object_path);
+  if (object == NULL)
+    {
+      g_dbus_method_invocation_return_error (invocation, JMP_ERROR, JMP_ERROR_NOT_FOUND,
+                                             _("no driver \"%s\""), driver);
+      return TRUE;
+    }
+  jmp_dbus_host1_complete_get_driver (iface, invocation, object_path,
+                                      jmp_driver_entry_build (G_DBUS_OBJECT (object)));
+  return TRUE;
+}
+
 static void
 jmp_export_dispose (GObject *object)
 {
@@ -321,6 +345,8 @@ jmp_export_new (JmpHost          *host,
                     G_CALLBACK (jmp_export_handle_list_plugins), self);
   g_signal_connect (self->host_iface, "handle-list-drivers",
                     G_CALLBACK (jmp_export_handle_list_drivers), self);
+  g_signal_connect (self->host_iface, "handle-get-driver",
+                    G_CALLBACK (jmp_export_handle_get_driver), self);
   jmp_authority_watch (self->authority, self->host_iface);
   /* the properties are set before export, and their change notification
    * dropped: a new peer's first message must be the reply to its Hello */

@@ -29,6 +29,18 @@ JmpVideoProxy   *jmp_video_proxy_new_for_proxy   (JmpDBusVideo1   *proxy);
 
 JmpDBusHost1    *jmp_client_get_host_proxy       (JmpClient       *self);
 
+/* jmp-client.c: the drivers a client without the tree looked up, which it
+ * follows until they leave (jmp-client-lookup.c). */
+typedef struct _JmpClientObject JmpClientObject;
+JmpDriverProxy  *jmp_client_add_looked_up        (JmpClient       *self,
+                                                  JmpClientObject *object);
+JmpDriverProxy  *jmp_client_find_looked_up       (JmpClient       *self,
+                                                  const gchar     *path);
+void             jmp_client_set_not_found        (JmpClient       *self,
+                                                  const gchar     *path,
+                                                  GPtrArray       *names,
+                                                  GError         **error);
+
 /* Turns an error of a D-Bus call into %JMP_ERROR with the remote prefix
  * stripped, so that every caller shows the host's own message. */
 void             jmp_client_error_from_dbus      (GError         **error);

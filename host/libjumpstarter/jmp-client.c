@@ -8,6 +8,7 @@
 
 #include "jmp-client.h"
 #include "jmp-client-private.h"
+#include "jmp-client-object-private.h"
 #include "jmp-error.h"
 #include "jmp-exporter-names.h"
 #include "jmp-host-list-private.h"
@@ -46,6 +47,10 @@ struct _JmpClient
   GDBusObjectManager *manager;          /* NULL without the driver tree */
   JmpDBusHost1       *host;
   GHashTable         *drivers;          /* object path → JmpDriverProxy */
+  GHashTable         *looked_up;        /* likewise, without the tree: the ones
+                                         * jmp_client_lookup_driver() found */
+  guint               added_id;         /* InterfacesAdded, without the tree */
+  guint               removed_id;       /* InterfacesRemoved, likewise */
 
   GVariant           *labels_value;     /* what @labels was built from */
   GHashTable         *labels;
@@ -82,6 +87,12 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (JmpClient, jmp_client, G_TYPE_OBJECT,
                                                       jmp_client_initable_iface_init)
                                G_IMPLEMENT_INTERFACE (G_TYPE_ASYNC_INITABLE,
                                                       jmp_client_async_initable_iface_init))
+
+static const gchar *jmp_client_manager_name (JmpClient *self);
+static void on_connection_closed (GDBusConnection *connection,
+                                  gboolean         remote_peer_vanished,
+                                  GError          *error,
+                                  gpointer         user_data);
 
 /* ---- errors and small helpers ------------------------------------------ */
 
@@ -364,6 +375,161 @@ on_interface_removed (GDBusObjectManager *manager,
     jmp_client_remove_object (JMP_CLIENT (user_data), object);
 }
 
+/* Every driver of either table leaves, in the order of the tree. */
+static void
+jmp_client_remove_all (JmpClient *self)
+{
+  g_autolist(JmpDriverProxy) drivers = jmp_client_get_drivers (self);
+  g_autoptr(GList) values = g_hash_table_get_values (self->looked_up);
+
+  drivers = g_list_concat (drivers, g_list_copy_deep (values, (GCopyFunc) (void (*) (void)) g_object_ref, NULL));
+  g_hash_table_remove_all (self->drivers);
+  g_hash_table_remove_all (self->looked_up);
+  for (GList *l = drivers; l != NULL; l = l->next)
+    g_signal_emit (self, signals[SIGNAL_DRIVER_REMOVED], 0, l->data);
+}
+
+/* ---- drivers looked up one by one ---------------------------------------- */
+
+/* A looked-up driver's object path → its object, or NULL. */
+static JmpClientObject *
+jmp_client_looked_up_object (JmpClient *self, const gchar *object_path)
+{
+  JmpDriverProxy *driver = g_hash_table_lookup (self->looked_up, object_path);
+
+  return driver != NULL ? JMP_CLIENT_OBJECT (jmp_driver_proxy_get_object (driver)) : NULL;
+}
+
+/* What the manager does for its objects, for the few a client looked up:
+ * an interface a plugin adds later gets its proxy. */
+static void
+on_interfaces_added (GDBusConnection *connection,
+                     const gchar     *sender_name,
+                     const gchar     *object_path,
+                     const gchar     *interface_name,
+                     const gchar     *signal_name,
+                     GVariant        *parameters,
+                     gpointer         user_data)
+{
+  JmpClient *self = JMP_CLIENT (user_data);
+  g_autoptr(GVariant) interfaces = NULL;
+  const gchar *path = NULL;
+  JmpClientObject *object;
+
+  if (!g_variant_is_of_type (parameters, G_VARIANT_TYPE ("(oa{sa{sv}})")))
+    return;
+  g_variant_get (parameters, "(&o@a{sa{sv}})", &path, &interfaces);
+  object = jmp_client_looked_up_object (self, path);
+  if (object != NULL)
+    jmp_client_object_add_interfaces (object, interfaces);
+}
+
+/* A looked-up driver that loses Driver1 (a reload removed it) leaves, as
+ * with the manager; another interface only loses its proxy. */
+static void
+on_interfaces_removed (GDBusConnection *connection,
+                       const gchar     *sender_name,
+                       const gchar     *object_path,
+                       const gchar     *interface_name,
+                       const gchar     *signal_name,
+                       GVariant        *parameters,
+                       gpointer         user_data)
+{
+  JmpClient *self = JMP_CLIENT (user_data);
+  g_autofree const gchar **interfaces = NULL;
+  const gchar *path = NULL;
+  JmpClientObject *object;
+  gpointer key = NULL;
+  gpointer value = NULL;
+
+  if (!g_variant_is_of_type (parameters, G_VARIANT_TYPE ("(oas)")))
+    return;
+  g_variant_get (parameters, "(&o^a&s)", &path, &interfaces);
+  object = jmp_client_looked_up_object (self, path);
+  if (object == NULL)
+    return;
+  if (!g_strv_contains (interfaces, JMP_DRIVER_INTERFACE))
+    {
+      jmp_client_object_remove_interfaces (object, interfaces);
+      return;
+    }
+  if (g_hash_table_steal_extended (self->looked_up, path, &key, &value))
+    {
+      g_autoptr(JmpDriverProxy) driver = value;
+
+      g_free (key);
+      g_signal_emit (self, signals[SIGNAL_DRIVER_REMOVED], 0, driver);
+    }
+}
+
+/* On a bus, the host's name lost its owner: it exited. */
+static void
+on_host_owner_changed (GObject *proxy, GParamSpec *pspec, gpointer user_data)
+{
+  JmpClient *self = JMP_CLIENT (user_data);
+  g_autofree gchar *owner = g_dbus_proxy_get_name_owner (G_DBUS_PROXY (proxy));
+
+  if (owner == NULL)
+    jmp_client_remove_all (self);
+}
+
+/* Without the tree, the client follows only the drivers it looked up:
+ * the ObjectManager's two signals (the InterfacesRemoved of a reload;
+ * no reply to wait for) and the host going away. */
+static void
+jmp_client_follow_looked_up (JmpClient *self)
+{
+  const gchar *sender = jmp_client_manager_name (self);
+
+  self->added_id =
+    g_dbus_connection_signal_subscribe (self->connection, sender,
+                                        "org.freedesktop.DBus.ObjectManager", "InterfacesAdded",
+                                        JMP_HOST_OBJECT_PATH, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
+                                        on_interfaces_added, self, NULL);
+  self->removed_id =
+    g_dbus_connection_signal_subscribe (self->connection, sender,
+                                        "org.freedesktop.DBus.ObjectManager", "InterfacesRemoved",
+                                        JMP_HOST_OBJECT_PATH, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
+                                        on_interfaces_removed, self, NULL);
+  g_signal_connect_object (self->host, "notify::g-name-owner",
+                           G_CALLBACK (on_host_owner_changed), self, 0);
+  g_signal_connect_object (self->connection, "closed",
+                           G_CALLBACK (on_connection_closed), self, 0);
+}
+
+/* The driver @object stands for, the one the client already follows if
+ * it looked it up before. */
+JmpDriverProxy *
+jmp_client_add_looked_up (JmpClient *self, JmpClientObject *object)
+{
+  const gchar *object_path = g_dbus_object_get_object_path (G_DBUS_OBJECT (object));
+  JmpDriverProxy *driver = g_hash_table_lookup (self->looked_up, object_path);
+
+  if (driver == NULL)
+    {
+      driver = jmp_driver_proxy_new_for_object (G_DBUS_OBJECT (object));
+      g_hash_table_insert (self->looked_up, g_strdup (object_path), driver);
+    }
+  return g_object_ref (driver);
+}
+
+/* A driver looked up before, by dotted path or object path, or NULL. */
+JmpDriverProxy *
+jmp_client_find_looked_up (JmpClient *self, const gchar *path)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->looked_up);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      if (g_strcmp0 (jmp_driver_proxy_get_object_path (value), path) == 0 ||
+          g_strcmp0 (jmp_driver_proxy_get_path (value), path) == 0)
+        return g_object_ref (value);
+    }
+  return NULL;
+}
+
 /* A peer-to-peer host that exits closes the connection; its drivers are gone. */
 static void
 on_connection_closed (GDBusConnection *connection,
@@ -372,15 +538,10 @@ on_connection_closed (GDBusConnection *connection,
                       gpointer         user_data)
 {
   JmpClient *self = JMP_CLIENT (user_data);
-  g_autolist(JmpDriverProxy) drivers = NULL;
 
   if (self->address == NULL)
     return;
-
-  drivers = jmp_client_get_drivers (self);
-  g_hash_table_remove_all (self->drivers);
-  for (GList *l = drivers; l != NULL; l = l->next)
-    g_signal_emit (self, signals[SIGNAL_DRIVER_REMOVED], 0, l->data);
+  jmp_client_remove_all (self);
 }
 
 static void
@@ -390,7 +551,10 @@ jmp_client_populate (JmpClient *self)
 
   self->initialized = TRUE;
   if (self->manager == NULL)
-    return;
+    {
+      jmp_client_follow_looked_up (self);
+      return;
+    }
 
   objects = g_dbus_object_manager_get_objects (self->manager);
   for (GList *l = objects; l != NULL; l = l->next)
@@ -707,6 +871,12 @@ jmp_client_dispose (GObject *object)
   JmpClient *self = JMP_CLIENT (object);
 
   g_hash_table_remove_all (self->drivers);
+  g_hash_table_remove_all (self->looked_up);
+  if (self->added_id != 0)
+    g_dbus_connection_signal_unsubscribe (self->connection, self->added_id);
+  if (self->removed_id != 0)
+    g_dbus_connection_signal_unsubscribe (self->connection, self->removed_id);
+  self->added_id = self->removed_id = 0;
   g_clear_object (&self->host);
   g_clear_object (&self->manager);
   g_clear_object (&self->connection);
@@ -720,6 +890,7 @@ jmp_client_finalize (GObject *object)
   JmpClient *self = JMP_CLIENT (object);
 
   g_hash_table_unref (self->drivers);
+  g_hash_table_unref (self->looked_up);
   g_clear_pointer (&self->labels, g_hash_table_unref);
   g_clear_pointer (&self->labels_value, g_variant_unref);
   g_free (self->address);
@@ -831,6 +1002,7 @@ jmp_client_init (JmpClient *self)
 {
   self->bus_type = G_BUS_TYPE_SESSION;
   self->drivers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->looked_up = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
 }
 
 /* ---- public API ---------------------------------------------------------- */
@@ -1147,8 +1319,7 @@ jmp_client_get_driver (JmpClient    *self,
                        GError      **error)
 {
   g_autolist(JmpDriverProxy) drivers = NULL;
-  g_autoptr(GString) names = NULL;
-  const gchar *exporter;
+  g_autoptr(GPtrArray) names = NULL;
 
   g_return_val_if_fail (JMP_IS_CLIENT (self), NULL);
   g_return_val_if_fail (path != NULL, NULL);
@@ -1176,27 +1347,38 @@ jmp_client_get_driver (JmpClient    *self,
         return g_object_ref (l->data);
     }
 
-  names = g_string_new (NULL);
+  names = g_ptr_array_new ();
   for (GList *l = drivers; l != NULL; l = l->next)
-    {
-      if (names->len > 0)
-        g_string_append (names, ", ");
-      g_string_append (names, jmp_driver_proxy_get_path (l->data));
-    }
+    g_ptr_array_add (names, (gpointer) jmp_driver_proxy_get_path (l->data));
+  jmp_client_set_not_found (self, path, names, error);
+  return NULL;
+}
 
-  exporter = jmp_client_get_exporter_name (self);
+/* @path is none of @names (the drivers' dotted paths, in tree order): the
+ * error says which there are. */
+void
+jmp_client_set_not_found (JmpClient    *self,
+                          const gchar  *path,
+                          GPtrArray    *names,
+                          GError      **error)
+{
+  g_autoptr(GString) list = g_string_new (NULL);
+  const gchar *exporter = jmp_client_get_exporter_name (self);
+
   if (exporter == NULL || *exporter == '\0')
     exporter = "?";
 
-  if (drivers == NULL)
+  for (guint i = 0; i < names->len; i++)
+    g_string_append_printf (list, "%s%s", i > 0 ? ", " : "",
+                            (const gchar *) g_ptr_array_index (names, i));
+  if (names->len == 0)
     g_set_error (error, JMP_ERROR, JMP_ERROR_NOT_FOUND,
                  _("no driver \"%s\" on exporter %s; it has no drivers"),
                  path, exporter);
   else
     g_set_error (error, JMP_ERROR, JMP_ERROR_NOT_FOUND,
                  _("no driver \"%s\" on exporter %s; drivers: %s"),
-                 path, exporter, names->str);
-  return NULL;
+                 path, exporter, list->str);
 }
 
 static void

@@ -23,8 +23,10 @@ G_BEGIN_DECLS
  *   driver tree: no #JmpDriverProxy, no #JmpClient::driver-added or
  *   #JmpClient::driver-removed, jmp_client_get_drivers() returns %NULL and
  *   jmp_client_get_driver() fails. For a client that only lists drivers
- *   with jmp_client_list_drivers(), or only talks to the host itself:
- *   connecting then costs the same whatever the size of the tree.
+ *   with jmp_client_list_drivers(), uses the few it looks up with
+ *   jmp_client_lookup_driver() (and gets #JmpClient::driver-removed for
+ *   those), or only talks to the host itself: connecting then costs the
+ *   same whatever the size of the tree.
  *
  * How a #JmpClient connects.
  */
@@ -107,6 +109,18 @@ GList          *jmp_client_get_drivers       (JmpClient            *self);
 JmpDriverProxy *jmp_client_get_driver        (JmpClient            *self,
                                               const gchar          *path,
                                               GError              **error);
+void            jmp_client_lookup_driver       (JmpClient            *self,
+                                                const gchar          *path,
+                                                GCancellable         *cancellable,
+                                                GAsyncReadyCallback   callback,
+                                                gpointer              user_data);
+JmpDriverProxy *jmp_client_lookup_driver_finish (JmpClient           *self,
+                                                GAsyncResult         *result,
+                                                GError              **error);
+JmpDriverProxy *jmp_client_lookup_driver_sync  (JmpClient            *self,
+                                                const gchar          *path,
+                                                GCancellable         *cancellable,
+                                                GError              **error);
 void            jmp_client_list_drivers        (JmpClient            *self,
                                                 GCancellable         *cancellable,
                                                 GAsyncReadyCallback   callback,

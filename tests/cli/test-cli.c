@@ -404,6 +404,71 @@ test_list_one_call (Fixture *fixture, gconstpointer data)
   g_assert_null (strstr (jmp_run_stdout (run), "GetManagedObjects"));
 }
 
+/* jmp DRIVER COMMAND asks the host for that one driver (GetDriver()),
+ * never for the whole tree: what it costs does not grow with the number
+ * of drivers. Every kind of command still works, for a driver nested in a
+ * group too, and a missing driver's error still names the others. */
+#define ONE_DRIVER_CONFIG \
+  "metadata: {name: one-driver}\n" \
+  "export:\n" \
+  "  tcp: {type: TcpNetwork, config: {host: 127.0.0.1, port: 9}}\n" \
+  "  group:\n" \
+  "    children:\n" \
+  "      decl: {type: Declared}\n" \
+  "      echo: {type: EchoNetwork}\n"
+
+static JmpRun *
+run_jmp_traced (const gchar *address, const gchar *input, const gchar * const *argv)
+{
+  const gchar *env[] = { "G_DBUS_DEBUG=message", NULL };
+  g_autoptr(GBytes) bytes = input != NULL ? g_bytes_new_static (input, strlen (input)) : NULL;
+  JmpRun *run = run_jmp_full (address, env, bytes, argv);
+
+  /* GDBus prints what it sends and receives on stdout */
+  g_assert_null (strstr (jmp_run_stdout (run), "GetManagedObjects"));
+  return run;
+}
+
+static void
+test_driver_one_lookup (Fixture *fixture, gconstpointer data)
+{
+  const gchar *args[] = { "--plugin-dir", DECLARED_DIR, NULL };
+  const gchar *connect[] = { "group.echo", "connect", NULL };
+  const gchar *address[] = { "tcp", "address", NULL };
+  const gchar *method[] = { "group.decl", "echo", "ab", "2", NULL };
+  const gchar *by_path[] = { "/dev/jumpstarter/Host1/driver/group/decl", "echo", "cd", "1", NULL };
+  const gchar *help[] = { "group.decl", "--help", NULL };
+  const gchar *missing[] = { "group.nope", "connect", NULL };
+  g_autofree gchar *config = jmp_test_write_file (fixture->dir, "one.yaml", ONE_DRIVER_CONFIG);
+  JmpTestHost *host = jmp_test_host_new (config, args);
+  const gchar *addr = jmp_test_host_get_address (host);
+  g_autoptr(JmpRun) run_connect = run_jmp_traced (addr, "ping", connect);
+  g_autoptr(JmpRun) run_address = run_jmp_traced (addr, NULL, address);
+  g_autoptr(JmpRun) run_method = run_jmp_traced (addr, NULL, method);
+  g_autoptr(JmpRun) run_by_path = run_jmp_traced (addr, NULL, by_path);
+  g_autoptr(JmpRun) run_help = run_jmp_traced (addr, NULL, help);
+  g_autoptr(JmpRun) run_missing = run_jmp_traced (addr, NULL, missing);
+
+  g_assert_cmpint (run_connect->status, ==, 0);
+  g_assert_nonnull (strstr (jmp_run_stdout (run_connect), "member -> 'GetDriver'"));
+  g_assert_nonnull (strstr (jmp_run_stdout (run_connect), "ping"));
+  g_assert_cmpint (run_address->status, ==, 0);
+  g_assert_nonnull (strstr (jmp_run_stdout (run_address), "127.0.0.1:9\n"));
+  g_assert_cmpint (run_method->status, ==, 0);
+  g_assert_nonnull (strstr (jmp_run_stdout (run_method), "abab"));
+  g_assert_cmpint (run_by_path->status, ==, 0);
+  g_assert_nonnull (strstr (jmp_run_stdout (run_by_path), "cd"));
+  g_assert_cmpint (run_help->status, ==, 0);
+  g_assert_nonnull (strstr (jmp_run_stdout (run_help), "echo TEXT TIMES"));
+  g_assert_nonnull (strstr (jmp_run_stdout (run_help), "watch"));
+  assert_one_error_line (run_missing, 1,
+                         "no driver \"group.nope\" on exporter one-driver; "
+                         "drivers: tcp, group, group.decl, group.echo\n");
+
+  jmp_test_host_stop (host);
+  jmp_test_host_free (host);
+}
+
 /* ---- inspect ------------------------------------------------------------- */
 
 static void
@@ -1024,6 +1089,7 @@ main (int argc, char **argv)
   ADD ("/cli/list/table-exact", test_list_table_exact, NO_HOST);
   ADD ("/cli/list/json-exact", test_list_json_exact, NO_HOST);
   ADD ("/cli/list/one-call", test_list_one_call, NULL);
+  ADD ("/cli/driver/one-lookup", test_driver_one_lookup, NO_HOST);
   ADD ("/cli/inspect", test_inspect, NO_HOST);
   ADD ("/cli/inspect/type", test_inspect_type, NO_HOST);
   ADD ("/cli/inspect/unknown", test_inspect_unknown, NO_HOST);

@@ -503,8 +503,9 @@ def driver_fields(driver):
             driver.get_methods_description())
 
 
-class ListDriversTest(unittest.TestCase):
-    """A client that lists drivers without loading the tree."""
+class LabelledHostTest(unittest.TestCase):
+    """A host of labelled drivers, a client with its tree, and clients
+    without."""
 
     LABELLED = CONFIG + '''\
   power:
@@ -527,11 +528,15 @@ class ListDriversTest(unittest.TestCase):
         cls.full = None
         assert cls.host.stop() == 0
 
-    def lean_client(self):
-        client = Jumpstarter.Client(address=self.host.address,
+    def lean_client(self, address=None):
+        client = Jumpstarter.Client(address=address or self.host.address,
                                     flags=Jumpstarter.ClientFlags.DO_NOT_LOAD_DRIVERS)
         client.init(None)
         return client
+
+
+class ListDriversTest(LabelledHostTest):
+    """A client that lists drivers without loading the tree."""
 
     def test_rows_match_proxies(self):
         client = self.lean_client()
@@ -599,6 +604,89 @@ class ListDriversTest(unittest.TestCase):
             self.assertTrue(cm.exception.matches(Jumpstarter.error_quark(),
                                                  Jumpstarter.Error.UNAVAILABLE))
             self.assertIn('cannot list the drivers', cm.exception.message)
+        finally:
+            if host.process.poll() is None:
+                host.stop()
+
+
+class LookupDriverTest(LabelledHostTest):
+    """One driver without the tree: Host1.GetDriver() and proxies for that
+    driver alone."""
+
+    def test_sync(self):
+        client = self.lean_client()
+        for path in ('echo', 'loopback', 'loopback.echo', 'power', 'alias'):
+            driver = client.lookup_driver_sync(path, None)
+            self.assertIsInstance(driver, Jumpstarter.DriverProxy)
+            self.assertEqual(driver_fields(driver), driver_fields(self.full.get_driver(path)))
+        self.assertIsNone(client.lookup_driver_sync('loopback', None).get_network())
+        # the client still holds no tree
+        self.assertEqual(client.get_drivers(), [])
+        # by object path; the same proxy when looked up again
+        nested = client.lookup_driver_sync('/dev/jumpstarter/Host1/driver/loopback/echo', None)
+        self.assertIs(nested, client.lookup_driver_sync('loopback.echo', None))
+        self.assertTrue(nested.has_interface('dev.jumpstarter.Network1'))
+        self.assertIsInstance(nested.get_object(), Gio.DBusObject)
+        self.assertEqual(echo_through(nested.get_network().open_sync(None), b'hi'), b'hi')
+
+    def test_async(self):
+        client = self.lean_client()
+        loop = GLib.MainLoop()
+        result = {}
+
+        def on_driver(source, res):
+            result['driver'] = source.lookup_driver_finish(res)
+        client.lookup_driver('loopback.echo', None, on_driver)
+        run_until(loop, lambda: 'driver' in result)
+        self.assertEqual(result['driver'].get_path(), 'loopback.echo')
+        self.assertEqual(echo_through(result['driver'].get_network().open_sync(None), b'x'), b'x')
+
+    def test_missing(self):
+        client = self.lean_client()
+        with self.assertRaises(GLib.Error) as full:
+            self.full.get_driver('loopback.nope')
+        for name in ('loopback.nope', 'a..b', '', '/dev/jumpstarter/Host1/driver/nope'):
+            with self.assertRaises(GLib.Error) as cm:
+                client.lookup_driver_sync(name, None)
+            self.assertTrue(cm.exception.matches(Jumpstarter.error_quark(),
+                                                 Jumpstarter.Error.NOT_FOUND))
+            self.assertEqual(cm.exception.message,
+                             full.exception.message.replace('loopback.nope', name))
+
+        loop = GLib.MainLoop()
+        result = {}
+
+        def on_driver(source, res):
+            try:
+                source.lookup_driver_finish(res)
+            except GLib.Error as e:
+                result['error'] = e
+        client.lookup_driver('loopback.nope', None, on_driver)
+        run_until(loop, lambda: 'error' in result)
+        self.assertEqual(result['error'].message, full.exception.message)
+
+    def test_client_with_tree(self):
+        self.assertIs(self.full.lookup_driver_sync('echo', None), self.full.get_driver('echo'))
+
+    def test_removed_by_reload(self):
+        host = Host(LabelledHostTest.LABELLED)
+        try:
+            client = self.lean_client(host.address)
+            power = client.lookup_driver_sync('power', None)
+            echo = client.lookup_driver_sync('echo', None)
+            removed = []
+            client.connect('driver-removed', lambda c, d: removed.append(d))
+            with open(os.path.join(host.dir, 'bench.yaml'), 'w') as f:
+                f.write(CONFIG)
+            client.reload_sync(None)
+            run_until(GLib.MainLoop(), lambda: removed)
+            self.assertEqual(removed, [power])
+            # a kept driver stays, and serves
+            self.assertEqual(echo_through(echo.get_network().open_sync(None), b'y'), b'y')
+            # the host going away removes the rest
+            self.assertEqual(host.stop(), 0)
+            run_until(GLib.MainLoop(), lambda: len(removed) == 2)
+            self.assertEqual(removed, [power, echo])
         finally:
             if host.process.poll() is None:
                 host.stop()

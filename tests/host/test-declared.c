@@ -179,10 +179,10 @@ changed_cb (GDBusProxy *proxy, GVariant *changed, GStrv invalidated, gpointer us
   g_variant_lookup (changed, "Count", "u", count);
 }
 
+/* The declared state of @driver, and its change as PropertiesChanged. */
 static void
-test_state (Fixture *fixture, gconstpointer data)
+check_state (JmpDriverProxy *driver)
 {
-  g_autoptr(JmpDriverProxy) driver = get_driver (fixture, "decl");
   g_autoptr(GDBusInterface) iface = NULL;
   g_autoptr(GVariant) count = NULL;
   g_autoptr(GVariant) label = NULL;
@@ -208,6 +208,40 @@ test_state (Fixture *fixture, gconstpointer data)
   label = g_dbus_proxy_get_cached_property (G_DBUS_PROXY (iface), "Label");
   g_assert_cmpstr (g_variant_get_string (label, NULL), ==, "bumped 1");
   g_signal_handlers_disconnect_by_data (iface, &seen);
+}
+
+static void
+test_state (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(JmpDriverProxy) driver = get_driver (fixture, "decl");
+
+  check_state (driver);
+}
+
+/* A driver looked up alone, without the tree, follows its state too, and
+ * reaches the methods its type declared. */
+static void
+test_lookup_state (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(JmpClient) client = NULL;
+  g_autoptr(JmpDriverProxy) driver = NULL;
+  g_autoptr(JmpDriverProxy) child = NULL;
+  g_autoptr(GVariant) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  client = g_initable_new (JMP_TYPE_CLIENT, NULL, &error,
+                           "address", jmp_test_host_get_address (fixture->host),
+                           "flags", JMP_CLIENT_FLAGS_DO_NOT_LOAD_DRIVERS, NULL);
+  g_assert_no_error (error);
+  driver = jmp_client_lookup_driver_sync (client, "decl", NULL, &error);
+  g_assert_no_error (error);
+  check_state (driver);
+
+  child = jmp_client_lookup_driver_sync (client, "child", NULL, &error);
+  g_assert_no_error (error);
+  result = jmp_driver_proxy_call_sync (child, "hello", NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (g_variant_get_type_string (result), ==, "(s)");
 }
 
 static void
@@ -324,6 +358,7 @@ main (int argc, char **argv)
   ADD ("/declared/call-async", test_call_async);
   ADD ("/declared/stream", test_stream);
   ADD ("/declared/state", test_state);
+  ADD ("/declared/lookup-state", test_lookup_state);
   ADD ("/declared/inherited", test_inherited);
   ADD ("/declared/caller-gone", test_caller_gone);
 

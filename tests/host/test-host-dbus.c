@@ -797,6 +797,67 @@ row_string (GVariant *rows, gsize row, gsize field)
   return g_variant_dup_string (value, NULL);
 }
 
+/* GetDriver(): one entry of GetManagedObjects(), by dotted path or object
+ * path; anything else is NotFound and the host goes on. */
+static GVariant *
+call_get_driver (GDBusConnection *connection, const gchar *driver, GError **error)
+{
+  return g_dbus_connection_call_sync (connection, NULL, HOST_PATH, HOST_IFACE, "GetDriver",
+                                      g_variant_new ("(s)", driver),
+                                      G_VARIANT_TYPE ("(oa{sa{sv}})"),
+                                      G_DBUS_CALL_FLAGS_NONE, 10000, NULL, error);
+}
+
+static void
+test_get_driver (void)
+{
+  g_autofree gchar *dir = jmp_test_mkdtemp ();
+  g_autofree gchar *config = jmp_test_write_file (dir, "tree.yaml", tree_yaml);
+  g_autoptr(JmpTestHost) host = jmp_test_host_new (config, NULL);
+  g_autoptr(GDBusConnection) connection = connect_peer (jmp_test_host_get_address (host));
+  g_autoptr(GHashTable) objects = get_managed_objects (connection, NULL);
+  const gchar *missing[] = { "nope", "harness.nope", "", ".", "harness.", "a..b", "harness/probe-1",
+                             "/dev/jumpstarter/Host1", "/dev/jumpstarter/Host1/driver",
+                             "/not a path", "/dev/jumpstarter/Host1/driver/" };
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_assert_cmpuint (g_hash_table_size (objects), ==, 4);
+  g_hash_table_iter_init (&iter, objects);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      g_autoptr(GVariant) dotted = object_prop (objects, key, DRIVER_IFACE, "Path");
+      const gchar *names[] = { g_variant_get_string (dotted, NULL), key };
+
+      for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+        {
+          g_autoptr(GError) error = NULL;
+          g_autoptr(GVariant) reply = call_get_driver (connection, names[i], &error);
+          g_autoptr(GVariant) entry = NULL;
+          const gchar *object_path = NULL;
+
+          g_assert_no_error (error);
+          g_variant_get (reply, "(&o@a{sa{sv}})", &object_path, &entry);
+          g_assert_cmpstr (object_path, ==, key);
+          g_assert_true (g_variant_equal (entry, value));
+        }
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (missing); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GVariant) reply = call_get_driver (connection, missing[i], &error);
+
+      g_assert_null (reply);
+      g_assert_error (error, JMP_ERROR, JMP_ERROR_NOT_FOUND);
+    }
+  /* still serving */
+  g_clear_pointer (&objects, g_hash_table_unref);
+  objects = get_managed_objects (connection, NULL);
+  g_assert_cmpuint (g_hash_table_size (objects), ==, 4);
+  jmp_test_host_stop (host);
+}
+
 static void
 call_reload_ok (GDBusConnection *connection)
 {
@@ -1423,6 +1484,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/host/bad-calls", test_bad_calls);
   g_test_add_func ("/host/list-plugins", test_list_plugins);
   g_test_add_func ("/host/list-drivers", test_list_drivers);
+  g_test_add_func ("/host/get-driver", test_get_driver);
   g_test_add_func ("/host/reload", test_reload);
   g_test_add_func ("/host/reload-cancels-pending", test_reload_cancels_pending);
   g_test_add_func ("/host/calls-in-flight", test_calls_in_flight);
