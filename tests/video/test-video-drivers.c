@@ -572,7 +572,8 @@ test_ustreamer_bad_json (void)
     const gchar *json;
     const gchar *message;
   } cases[] = {
-    { "", "cam: ustreamer's /state: empty" },
+    { "", "cam: ustreamer's /state: not JSON: empty" },
+    { "{\"ok\": true} {\"ok\": true}", "cam: ustreamer's /state: not JSON: line 1: more text after the end of the document" },
     { "{\"ok\": tru", "cam: ustreamer's /state: not JSON: " },
     { "[1, 2]", "/state: not a JSON object" },
     { "{}", "/state: no field ok" },
