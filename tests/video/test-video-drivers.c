@@ -515,7 +515,7 @@ test_ustreamer_host_killed (void)
   host = jmp_test_host_get_pid (fx.host);
   ustreamer = find_child (host);
   g_clear_object (&fx.client);
-  g_assert_cmpint (kill (host, SIGKILL), ==, 0);
+  jmp_test_host_kill (fx.host);
 
   deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
   for (;;)
