@@ -5,8 +5,10 @@
 #include "config.h"
 
 #include <errno.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 
@@ -17,6 +19,7 @@
 #include "jmp-cluster-report.h"
 #include "jmp-cluster-session.h"
 #include "jmp-cluster-value.h"
+#include "jmp-json-private.h"
 #include "jmp-stream-budget-private.h"
 
 /**
@@ -33,6 +36,8 @@
 
 #define JMP_EXPORTER_SERVICE "/jumpstarter.v1.ExporterService/"
 #define JMP_ROUTER_STREAM    "/jumpstarter.v1.RouterService/Stream"
+/* the request header is one flat object */
+#define REQUEST_MAX_DEPTH    8
 
 struct _JmpClusterSession
 {
@@ -299,15 +304,15 @@ static JmpDriver *
 jmp_cluster_session_stream_target (JmpClusterSession *self, const gchar *header,
                                    gint *code, gchar **details)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  JsonNode *root;
+  g_autoptr(JsonNode) root = NULL;
   JsonObject *object;
   const gchar *kind, *uuid, *method;
   JmpDriver *driver;
 
   *code = GRPC_STATUS_INVALID_ARGUMENT;
-  if (header == NULL || !json_parser_load_from_data (parser, header, -1, NULL) ||
-      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  if (header != NULL)
+    root = jmp_json_parse_one (header, strlen (header), REQUEST_MAX_DEPTH, NULL);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
       *details = g_strdup (_("a stream needs a request header with a JSON object"));
       return NULL;

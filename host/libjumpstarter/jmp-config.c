@@ -17,6 +17,7 @@
 #include "jmp-error.h"
 #include "jmp-config.h"
 #include "jmp-config-private.h"
+#include "jmp-json-private.h"
 
 /**
  * JmpConfig:
@@ -191,55 +192,34 @@ jmp_config_read_file (const gchar  *filename,
   return TRUE;
 }
 
-/* json-glib has no limit on nesting in 1.6 and recurses, nor on size:
- * refuse deep or huge documents before parsing, with the same bounds as
- * YAML. Strings are skipped so brackets in them count for nothing. */
+/* Refuse deep or huge documents before parsing, with the same bounds as
+ * YAML, and text after the document (see jmp-json.c). */
 static gboolean
 jmp_config_check_json_bounds (const gchar  *data,
                               gsize         length,
                               const gchar  *origin,
                               GError      **error)
 {
-  guint depth = 0;
-  guint line = 1;
-  guint values = 1;
-  gboolean in_string = FALSE;
+  guint line;
 
-  for (gsize i = 0; i < length; i++)
+  switch (jmp_json_scan_text (data, length, JMP_CONFIG_MAX_DEPTH, JMP_CONFIG_MAX_NODES, &line))
     {
-      gchar c = data[i];
-
-      if (c == '\n')
-        line++;
-      if (in_string)
-        {
-          if (c == '\\')
-            i++;
-          else if (c == '"')
-            in_string = FALSE;
-          continue;
-        }
-      if (c == '"')
-        in_string = TRUE;
-      else if (c == ',' && ++values > JMP_CONFIG_MAX_NODES)
-        {
-          g_set_error (error, JMP_ERROR, JMP_ERROR_INVALID_ARGS,
-                       _("%s:%u: the document has more than %u values"),
-                       origin, line, (guint) JMP_CONFIG_MAX_NODES);
-          return FALSE;
-        }
-      else if (c == '{' || c == '[')
-        {
-          if (++depth > JMP_CONFIG_MAX_DEPTH)
-            {
-              g_set_error (error, JMP_ERROR, JMP_ERROR_INVALID_ARGS,
-                           _("%s:%u: values are nested more than %u levels deep"),
-                           origin, line, (guint) JMP_CONFIG_MAX_DEPTH);
-              return FALSE;
-            }
-        }
-      else if ((c == '}' || c == ']') && depth > 0)
-        depth--;
+    case JMP_JSON_TEXT_TOO_DEEP:
+      g_set_error (error, JMP_ERROR, JMP_ERROR_INVALID_ARGS,
+                   _("%s:%u: values are nested more than %u levels deep"),
+                   origin, line, (guint) JMP_CONFIG_MAX_DEPTH);
+      return FALSE;
+    case JMP_JSON_TEXT_TOO_MANY_VALUES:
+      g_set_error (error, JMP_ERROR, JMP_ERROR_INVALID_ARGS,
+                   _("%s:%u: the document has more than %u values"),
+                   origin, line, (guint) JMP_CONFIG_MAX_NODES);
+      return FALSE;
+    case JMP_JSON_TEXT_TRAILING:
+      g_set_error (error, JMP_ERROR, JMP_ERROR_INVALID_ARGS,
+                   _("%s:%u: more text after the end of the document"), origin, line);
+      return FALSE;
+    case JMP_JSON_TEXT_OK:
+      break;
     }
   return TRUE;
 }

@@ -10,7 +10,11 @@
 #include <jumpstarter/jumpstarter.h>
 #include <glib/gi18n-lib.h>
 
+#include "jmp-json-private.h"
 #include "jmp-ustreamer-state.h"
+
+/* ustreamer's /state nests 4 levels; room for what later versions add */
+#define STATE_MAX_DEPTH 32
 
 /*
  * ustreamer's GET /state, e.g.
@@ -129,26 +133,19 @@ jmp_ustreamer_state_get_string (JsonNode *root, const gchar *path, const gchar *
 gboolean
 jmp_ustreamer_state_parse (GBytes *json, GVariantBuilder *builder, GError **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(GError) local_error = NULL;
   gsize size = 0;
   const gchar *data = g_bytes_get_data (json, &size);
-  JsonNode *root;
+  g_autoptr(JsonNode) root = NULL;
   gboolean ok = FALSE, online = FALSE;
   guint32 width, height, desired_fps, captured_fps, quality, clients;
   const gchar *encoder;
 
-  if (size > G_MAXSSIZE ||
-      !json_parser_load_from_data (parser, data != NULL ? data : "", (gssize) size, &local_error))
+  root = jmp_json_parse_one (data != NULL ? data : "", size, STATE_MAX_DEPTH, &local_error);
+  if (root == NULL)
     {
       g_set_error (error, JMP_ERROR, JMP_ERROR_FAILED,
                    _("not JSON: %s"), local_error->message);
-      return FALSE;
-    }
-  root = json_parser_get_root (parser);
-  if (root == NULL)
-    {
-      g_set_error (error, JMP_ERROR, JMP_ERROR_FAILED, _("empty"));
       return FALSE;
     }
   if (!JSON_NODE_HOLDS_OBJECT (root))

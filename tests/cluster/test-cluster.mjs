@@ -405,6 +405,13 @@ test('byte stream: an unknown driver or a bad request header is an error, the ho
   const bad2 = lease.streams.Stream(md2);
   const err2 = await within(60000, new Promise((resolve) => { bad2.on('error', resolve); bad2.on('data', () => {}); }), 'refusal');
   assert.equal(err2.code, grpc.status.INVALID_ARGUMENT);
+  // json-glib 1.6 alone would take the first object and drop the rest
+  const md3 = new grpc.Metadata();
+  const good = JSON.stringify({ kind: 'driver', uuid: await uuidOf('echo'), method: 'connect' });
+  md3.set('request', `${good} {}`);
+  const bad3 = lease.streams.Stream(md3);
+  const err3 = await within(60000, new Promise((resolve) => { bad3.on('error', resolve); bad3.on('data', () => {}); }), 'refusal');
+  assert.equal(err3.code, grpc.status.INVALID_ARGUMENT);
   assert.equal(await call('power', 'answer-later'), 'later');
 });
 

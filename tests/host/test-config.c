@@ -1040,6 +1040,18 @@ test_duplicate_keys (void)
                      "dup.yaml", JMP_ERROR_INVALID_ARGS, "dup.yaml:3:3: duplicate key \"a\"", NULL);
   assert_load_fails ("{\"export\": {\"a\": {\"type\": \"TestDriver\"},\n\"a\": {}}}",
                      "dup.json", JMP_ERROR_INVALID_ARGS, "dup.json:2:", "duplicate key \"a\"", NULL);
+  /* json-glib 1.6 would keep the first of two documents and drop the rest */
+  assert_load_fails ("{\"export\": {\"a\": {\"type\": \"TestDriver\"}}}\n"
+                     "{\"export\": {\"b\": {\"type\": \"TestDriver\"}}}\n",
+                     "two.json", JMP_ERROR_INVALID_ARGS,
+                     "two.json:2: more text after the end of the document", NULL);
+  assert_load_fails ("{\"export\": {}} x", "tail.json", JMP_ERROR_INVALID_ARGS,
+                     "tail.json:1: more text after the end of the document", NULL);
+  assert_load_fails ("1 {\"export\": {}}", "scalar.json", JMP_ERROR_INVALID_ARGS,
+                     "scalar.json:1: more text after the end of the document", NULL);
+  assert_load_fails ("\"a\"{\"export\": {}}", "string.json", JMP_ERROR_INVALID_ARGS,
+                     "string.json:1: more text after the end of the document", NULL);
+  g_object_unref (load ("{\"export\": {\"a\": {\"type\": \"TestDriver\"}}}\n \n", "ok.json"));
   /* A merged key may be overridden: that is what `<<` is for. */
   g_object_unref (load ("base: &b {port: 1}\nexport:\n  a:\n    type: TestDriver\n"
                         "    config:\n      <<: *b\n      port: 2\n", "merge.yaml"));

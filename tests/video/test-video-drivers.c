@@ -515,7 +515,7 @@ test_ustreamer_host_killed (void)
   host = jmp_test_host_get_pid (fx.host);
   ustreamer = find_child (host);
   g_clear_object (&fx.client);
-  g_assert_cmpint (kill (host, SIGKILL), ==, 0);
+  jmp_test_host_kill (fx.host);
 
   deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
   for (;;)
@@ -572,7 +572,8 @@ test_ustreamer_bad_json (void)
     const gchar *json;
     const gchar *message;
   } cases[] = {
-    { "", "cam: ustreamer's /state: empty" },
+    { "", "cam: ustreamer's /state: not JSON: empty" },
+    { "{\"ok\": true} {\"ok\": true}", "cam: ustreamer's /state: not JSON: line 1: more text after the end of the document" },
     { "{\"ok\": tru", "cam: ustreamer's /state: not JSON: " },
     { "[1, 2]", "/state: not a JSON object" },
     { "{}", "/state: no field ok" },
