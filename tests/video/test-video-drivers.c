@@ -1082,6 +1082,50 @@ test_http_video (void)
   mjpeg_server_free (chunked);
 }
 
+/* A host that takes a snapshot every second runs for months: many
+ * snapshots from the first part of the endless stream, plain and chunked,
+ * are all whole frames, and every connection is let go (the sanitizer
+ * run checks that nothing of them is left in memory either). */
+static void
+test_http_video_many_snapshots (void)
+{
+  Fixture fx = { 0 };
+  guint16 plain_port, chunked_port;
+  GSubprocess *plain = mjpeg_server_new (FALSE, &plain_port);
+  GSubprocess *chunked = mjpeg_server_new (TRUE, &chunked_port);
+  g_autofree gchar *yaml = NULL;
+  JmpDriverProxy *drivers[2] = { NULL, NULL };
+  JmpVideoProxy *videos[2];
+  GPid host;
+  guint fds;
+
+  yaml = g_strdup_printf ("export:\n"
+                          "  plain: {type: HttpVideo, config: {url: \"http://127.0.0.1:%u/stream\"}}\n"
+                          "  chunked: {type: HttpVideo, config: {url: \"http://127.0.0.1:%u/stream\"}}\n",
+                          plain_port, chunked_port);
+  fixture_start (&fx, yaml);
+  host = jmp_test_host_get_pid (fx.host);
+  videos[0] = get_video (&fx, "plain", &drivers[0]);
+  videos[1] = get_video (&fx, "chunked", &drivers[1]);
+  fds = jmp_test_count_fds (host);
+
+  for (guint i = 0; i < 300; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GBytes) jpeg = jmp_video_proxy_snapshot_sync (videos[i % 2], NULL, &error);
+
+      g_assert_no_error (error);
+      assert_test_frame (jpeg);
+    }
+  g_assert_cmpuint (jmp_test_wait_fds_at_most (host, fds, HANG_GUARD_MS), <=, fds);
+
+  g_object_unref (drivers[0]);
+  g_object_unref (drivers[1]);
+  fixture_stop (&fx);
+  mjpeg_server_free (plain);
+  mjpeg_server_free (chunked);
+}
+
 static void
 test_http_video_offline (void)
 {
@@ -1222,6 +1266,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/video/ustreamer/connections-closed", GINT_TO_POINTER (1),
                         test_ustreamer_connections);
   g_test_add_func ("/video/http-video/streams", test_http_video);
+  g_test_add_func ("/video/http-video/many-snapshots", test_http_video_many_snapshots);
   g_test_add_func ("/video/http-video/offline", test_http_video_offline);
   g_test_add_func ("/video/http-video/config-errors", test_http_video_config_errors);
   return g_test_run ();
