@@ -9,6 +9,7 @@
 
 #include "jmp-http-video.h"
 #include "jmp-jpeg-info.h"
+#include "jmp-mjpeg-reader.h"
 #include "jmp-video-http.h"
 
 /*
@@ -21,6 +22,11 @@
  * An https URL works for Snapshot() and State() (libsoup speaks TLS), but
  * Connect() refuses it: the caller gets a raw socket and would have to
  * speak TLS itself, with a certificate issued for a name it never sees.
+ *
+ * The stream's parts are cut by jmp's MJPEG reader, not by libsoup's
+ * SoupMultipartInputStream: libsoup 3.2.3 leaks the headers of the last
+ * part read with every such stream, one per snapshot, for as long as the
+ * host runs.
  */
 
 struct _JmpHttpVideo
@@ -84,9 +90,15 @@ jmp_http_video_request_error (JmpHttpVideo *self, const gchar *url, GError *erro
 /* ------------------------------------------------------------------------ */
 /* One frame: snapshot_url, or the first part of the MJPEG stream */
 
+/* what one read of the stream asks for */
+#define STREAM_READ_SIZE (64 * 1024)
+
 typedef struct {
-  SoupMessage  *message;
-  GInputStream *body;       /* the response, or the multipart stream over it */
+  SoupMessage    *message;
+  GInputStream   *body;
+  JmpMjpegReader *reader;     /* the parts of a multipart body */
+  guint8         *buffer;     /* STREAM_READ_SIZE, for the reader */
+  gsize           n_read;     /* bytes of the multipart body read */
 } JmpHttpVideoFrame;
 
 static void
@@ -104,6 +116,8 @@ jmp_http_video_frame_free (JmpHttpVideoFrame *frame)
     }
   g_clear_object (&frame->body);
   g_clear_object (&frame->message);
+  g_clear_pointer (&frame->reader, jmp_mjpeg_reader_free);
+  g_free (frame->buffer);
   g_free (frame);
 }
 
@@ -116,7 +130,7 @@ jmp_http_video_frame_url (GTask *task)
 }
 
 static void
-jmp_http_video_part_read_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+jmp_http_video_image_read_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   JmpHttpVideo *self = g_task_get_source_object (task);
@@ -130,31 +144,78 @@ jmp_http_video_part_read_cb (GObject *source, GAsyncResult *res, gpointer user_d
     g_task_return_pointer (task, jpeg, (GDestroyNotify) g_bytes_unref);
 }
 
+/* The reader's verdict on what the source sent: the source is broken
+ * (Failed), the caller's arguments are not at fault. */
+static GError *
+jmp_http_video_stream_error (JmpHttpVideo *self, GError *error)
+{
+  g_autoptr(GError) cause = error;
+
+  return jmp_http_video_request_error (self, self->url,
+                                       g_error_new_literal (JMP_ERROR, JMP_ERROR_FAILED,
+                                                            cause->message));
+}
+
+static void jmp_http_video_stream_read (GTask *task);
+
 static void
-jmp_http_video_next_part_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+jmp_http_video_stream_read_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   JmpHttpVideo *self = g_task_get_source_object (task);
-  GCancellable *cancellable = g_task_get_cancellable (task);
-  g_autoptr(GInputStream) part = NULL;
+  JmpHttpVideoFrame *frame = g_task_get_task_data (task);
   GError *error = NULL;
-  goffset length;
+  GBytes *jpeg;
+  gssize n;
 
-  part = soup_multipart_input_stream_next_part_finish (SOUP_MULTIPART_INPUT_STREAM (source),
-                                                       res, &error);
-  if (part == NULL)
+  n = g_input_stream_read_finish (G_INPUT_STREAM (source), res, &error);
+  if (n < 0)
     {
-      if (error == NULL)
-        error = g_error_new (JMP_ERROR, JMP_ERROR_UNAVAILABLE,
-                             _("the stream ended before its first frame"));
       g_task_return_error (task, jmp_http_video_request_error (self, self->url, error));
       return;
     }
-  length = soup_message_headers_get_content_length (
-      soup_multipart_input_stream_get_headers (SOUP_MULTIPART_INPUT_STREAM (source)));
-  jmp_video_read_all_async (part, length > 0 ? (gsize) length : 0,
-                            cancellable, jmp_http_video_part_read_cb,
-                            g_steal_pointer (&task));
+  if (n == 0)
+    {
+      g_autoptr(GError) reason = NULL;
+
+      if (!jmp_mjpeg_reader_finish (frame->reader, &reason))
+        g_debug ("%s: %s", jmp_driver_get_name (JMP_DRIVER (self)), reason->message);
+      error = g_error_new (JMP_ERROR, JMP_ERROR_UNAVAILABLE,
+                           _("the stream ended before its first frame"));
+      g_task_return_error (task, jmp_http_video_request_error (self, self->url, error));
+      return;
+    }
+  if (!jmp_mjpeg_reader_feed (frame->reader, frame->buffer, n, &error))
+    {
+      g_task_return_error (task, jmp_http_video_stream_error (self, error));
+      return;
+    }
+  /* the first whole JPEG; the reader drops parts that are not */
+  jpeg = jmp_mjpeg_reader_pop_frame (frame->reader);
+  if (jpeg != NULL)
+    {
+      g_task_return_pointer (task, jpeg, (GDestroyNotify) g_bytes_unref);
+      return;
+    }
+  /* a frame is bounded by the reader, what comes before it here */
+  frame->n_read += n;
+  if (frame->n_read >= JMP_VIDEO_MAX_BODY_SIZE)
+    {
+      error = g_error_new (JMP_ERROR, JMP_ERROR_FAILED, _("the source sent more than %u MiB"),
+                           (guint) (JMP_VIDEO_MAX_BODY_SIZE / (1024 * 1024)));
+      g_task_return_error (task, jmp_http_video_request_error (self, self->url, error));
+      return;
+    }
+  jmp_http_video_stream_read (g_steal_pointer (&task));
+}
+
+static void
+jmp_http_video_stream_read (GTask *task)
+{
+  JmpHttpVideoFrame *frame = g_task_get_task_data (task);
+
+  g_input_stream_read_async (frame->body, frame->buffer, STREAM_READ_SIZE, G_PRIORITY_DEFAULT,
+                             g_task_get_cancellable (task), jmp_http_video_stream_read_cb, task);
 }
 
 static void
@@ -188,15 +249,17 @@ jmp_http_video_stream_sent_cb (GObject *source, GAsyncResult *res, gpointer user
   content_type = soup_message_headers_get_content_type (headers, NULL);
   if (content_type != NULL && g_ascii_strncasecmp (content_type, "multipart/", 10) == 0)
     {
-      GInputStream *multipart = G_INPUT_STREAM (soup_multipart_input_stream_new (frame->message,
-                                                                                 frame->body));
-
-      g_object_unref (frame->body);
-      frame->body = multipart;
-      soup_multipart_input_stream_next_part_async (SOUP_MULTIPART_INPUT_STREAM (multipart),
-                                                   G_PRIORITY_DEFAULT, cancellable,
-                                                   jmp_http_video_next_part_cb,
-                                                   g_steal_pointer (&task));
+      /* the header as sent: the reader takes the boundary from it */
+      frame->reader = jmp_mjpeg_reader_new_for_body (soup_message_headers_get_one (headers,
+                                                                                    "Content-Type"),
+                                                     JMP_VIDEO_MAX_BODY_SIZE, &error);
+      if (frame->reader == NULL)
+        {
+          g_task_return_error (task, jmp_http_video_stream_error (self, error));
+          return;
+        }
+      frame->buffer = g_malloc (STREAM_READ_SIZE);
+      jmp_http_video_stream_read (g_steal_pointer (&task));
       return;
     }
   if (content_type != NULL && g_ascii_strncasecmp (content_type, "image/", 6) == 0)
@@ -205,7 +268,7 @@ jmp_http_video_stream_sent_cb (GObject *source, GAsyncResult *res, gpointer user
       goffset length = soup_message_headers_get_content_length (headers);
 
       jmp_video_read_all_async (frame->body, length > 0 ? (gsize) length : 0,
-                                cancellable, jmp_http_video_part_read_cb,
+                                cancellable, jmp_http_video_image_read_cb,
                                 g_steal_pointer (&task));
       return;
     }

@@ -5,6 +5,8 @@
 
   /stream    multipart/x-mixed-replace; boundary=frame, one JPEG per part
   /snapshot  the current frame as image/jpeg
+  /empty, /cut, /text-first, /bad-length
+             short multipart streams that go wrong (see ODD_STREAMS)
 
 Frames are real baseline JPEGs (grey, a bright bar that moves one step per
 frame) of --width x --height, padded with COM segments to --frame-size
@@ -136,6 +138,21 @@ def build_frames(width, height, frame_size):
     return templates, 2 + 4 + len(COUNTER_TAG)
 
 
+def part(data, content_type=b"image/jpeg"):
+    return (b"--" + BOUNDARY + b"\r\nContent-Type: " + content_type
+            + b"\r\nContent-Length: %d\r\n\r\n" % len(data) + data + b"\r\n")
+
+
+# for a client's error paths: the body of each, from the current frame
+ODD_STREAMS = {
+    "/empty": lambda frame: b"",                                  # no part at all
+    "/cut": lambda frame: part(frame)[:len(frame) // 2],          # ends inside the first frame
+    "/text-first": lambda frame: (part(b"NO SIGNAL", b"text/plain") + part(frame)
+                                  + b"--" + BOUNDARY + b"--\r\n"),
+    "/bad-length": lambda frame: b"--" + BOUNDARY + b"\r\nContent-Length: -1\r\n\r\n",
+}
+
+
 class Camera:
     def __init__(self, args):
         self.templates, self.counter_at = build_frames(args.width, args.height, args.frame_size)
@@ -224,6 +241,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
                             b"Content-Length: %d\r\n\r\n" % len(frame))
                     self.send_body(head + frame + b"\r\n", split=True)
                     seq, frame = camera.next_after(seq)
+            elif path in ODD_STREAMS:
+                self.start("multipart/x-mixed-replace;boundary=" + BOUNDARY.decode())
+                _, frame = camera.current()
+                self.send_body(ODD_STREAMS[path](frame), split=True)
+                if self.server.chunked:
+                    self.connection.sendall(b"0\r\n\r\n")
             else:
                 self.send_error(404)
         except (BrokenPipeError, ConnectionResetError):

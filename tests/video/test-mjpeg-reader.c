@@ -2,9 +2,10 @@
  * Copyright the jumpstarter-glib authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * The MJPEG reader of `jmp DRIVER stream`: whole frames out of every form
- * of stream a source may send, whatever the input is cut into, and a clear
- * error for anything that is not an MJPEG stream.
+ * The MJPEG reader of `jmp DRIVER stream` and of HttpVideo's snapshot:
+ * whole frames out of every form of stream a source may send, whatever the
+ * input is cut into, and a clear error for anything that is not an MJPEG
+ * stream; from a whole response or from its body alone.
  */
 #include <string.h>
 
@@ -135,14 +136,13 @@ make_stream (const StreamForm *form, GPtrArray *frames)
   return g_byte_array_free_to_bytes (out);
 }
 
-/* Feeds @stream cut at @cuts (ascending offsets), returns the frames. */
+/* Feeds @size bytes of @data cut at @cuts (ascending offsets), returns the
+ * frames. */
 static GPtrArray *
-read_frames (GBytes *stream, const gsize *cuts, guint n_cuts, GError **error)
+feed_frames (JmpMjpegReader *reader, const guint8 *data, gsize size,
+             const gsize *cuts, guint n_cuts, GError **error)
 {
-  g_autoptr(JmpMjpegReader) reader = jmp_mjpeg_reader_new (0);
   GPtrArray *frames = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-  gsize size = 0;
-  const guint8 *data = g_bytes_get_data (stream, &size);
   gsize at = 0;
 
   for (guint i = 0; i <= n_cuts; i++)
@@ -157,6 +157,16 @@ read_frames (GBytes *stream, const gsize *cuts, guint n_cuts, GError **error)
       at = end;
     }
   return frames;
+}
+
+static GPtrArray *
+read_frames (GBytes *stream, const gsize *cuts, guint n_cuts, GError **error)
+{
+  g_autoptr(JmpMjpegReader) reader = jmp_mjpeg_reader_new (0);
+  gsize size = 0;
+  const guint8 *data = g_bytes_get_data (stream, &size);
+
+  return feed_frames (reader, data, size, cuts, n_cuts, error);
 }
 
 static void
@@ -476,6 +486,113 @@ test_mutations (void)
   g_rand_free (rand);
 }
 
+/* The Content-Type and the body of a response without transfer encoding,
+ * as libsoup hands them over. */
+static gchar *
+split_response (GBytes *stream, const guint8 **body, gsize *body_size)
+{
+  gsize size = 0;
+  const gchar *data = g_bytes_get_data (stream, &size);
+  const gchar *end = memmem (data, size, "\r\n\r\n", 4);
+  const gchar *type = strstr (data, "Content-Type: ");
+
+  g_assert_nonnull (end);
+  g_assert_true (type != NULL && type < end);
+  type += strlen ("Content-Type: ");
+  *body = (const guint8 *) end + 4;
+  *body_size = size - (end + 4 - data);
+  return g_strndup (type, strstr (type, "\r\n") - type);
+}
+
+/* The body alone, from its Content-Type: the same frames from every form,
+ * whatever two pieces the body comes in. */
+static void
+test_body_forms (void)
+{
+  g_autoptr(GPtrArray) frames = make_frames (4);
+
+  for (guint f = 0; f < G_N_ELEMENTS (forms); f++)
+    {
+      StreamForm form = forms[f];
+      g_autoptr(GBytes) stream = NULL;
+      g_autofree gchar *content_type = NULL;
+      const guint8 *body = NULL;
+      gsize size = 0;
+
+      /* libsoup has undone the chunking */
+      form.chunked = FALSE;
+      stream = make_stream (&form, frames);
+      content_type = split_response (stream, &body, &size);
+      g_test_message ("form %u: %s", f, content_type);
+      for (gsize cut = 0; cut <= size; cut++)
+        {
+          g_autoptr(GError) error = NULL;
+          g_autoptr(JmpMjpegReader) reader = jmp_mjpeg_reader_new_for_body (content_type, 0, &error);
+          g_autoptr(GPtrArray) got = NULL;
+
+          g_assert_no_error (error);
+          got = feed_frames (reader, body, size, &cut, 1, &error);
+          g_assert_no_error (error);
+          assert_frames_equal (got, frames);
+        }
+    }
+}
+
+/* A body is only a body: what looks like a status line is a preamble, and
+ * it ends where the connection does. */
+static void
+test_body_only (void)
+{
+  static const gchar body[] =
+    "HTTP/1.1 200 OK\r\n"
+    "--b\r\nContent-Type: text/plain\r\n\r\nhello\r\n"
+    "--b\r\n\r\n\xff\xd8x\xff\xd9\r\n"
+    "--b\r\nContent-Length: 10\r\n\r\n\xff\xd8";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JmpMjpegReader) reader = jmp_mjpeg_reader_new_for_body ("multipart/x-mixed-replace;boundary=b",
+                                                                    0, &error);
+  g_autoptr(GBytes) frame = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (jmp_mjpeg_reader_get_boundary (reader), ==, "b");
+  g_assert_false (jmp_mjpeg_reader_is_chunked (reader));
+  g_assert_true (jmp_mjpeg_reader_feed (reader, (const guint8 *) body, sizeof body - 1, &error));
+  frame = jmp_mjpeg_reader_pop_frame (reader);
+  g_assert_cmpmem (g_bytes_get_data (frame, NULL), g_bytes_get_size (frame), "\xff\xd8x\xff\xd9", 5);
+  g_assert_null (jmp_mjpeg_reader_pop_frame (reader));
+  g_assert_cmpuint (jmp_mjpeg_reader_get_n_skipped (reader), ==, 1);
+  /* the connection closed inside the last part */
+  g_assert_false (jmp_mjpeg_reader_finish (reader, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT);
+}
+
+static void
+test_body_bad_content_type (void)
+{
+  g_autofree gchar *long_boundary = g_strdup_printf ("multipart/x-mixed-replace; boundary=%0*d", 201, 0);
+  const struct {
+    const gchar *content_type;
+    const gchar *fragment;
+  } cases[] = {
+    { NULL, "no Content-Type" },
+    { "image/jpeg", "answered with image/jpeg" },
+    { "multipart/x-mixed-replace", "boundary" },
+    { "multipart/x-mixed-replace; boundary=\"\"", "boundary" },
+    { long_boundary, "boundary" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JmpMjpegReader) reader = jmp_mjpeg_reader_new_for_body (cases[i].content_type, 0, &error);
+
+      g_assert_null (reader);
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+      g_test_message ("%s", error->message);
+      g_assert_nonnull (strstr (error->message, cases[i].fragment));
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -490,5 +607,8 @@ main (int argc, char **argv)
   g_test_add_func ("/mjpeg-reader/oversize-scan", test_oversize_scan);
   g_test_add_func ("/mjpeg-reader/junk", test_junk);
   g_test_add_func ("/mjpeg-reader/mutations", test_mutations);
+  g_test_add_func ("/mjpeg-reader/body/forms", test_body_forms);
+  g_test_add_func ("/mjpeg-reader/body/only", test_body_only);
+  g_test_add_func ("/mjpeg-reader/body/bad-content-type", test_body_bad_content_type);
   return g_test_run ();
 }

@@ -1083,6 +1083,110 @@ test_http_video (void)
   mjpeg_server_free (chunked);
 }
 
+/* A host that takes a snapshot every second runs for months: many
+ * snapshots from the first part of the endless stream, plain and chunked,
+ * are all whole frames, and every connection is let go (the sanitizer
+ * run checks that nothing of them is left in memory either). */
+static void
+test_http_video_many_snapshots (void)
+{
+  Fixture fx = { 0 };
+  guint16 plain_port, chunked_port;
+  GSubprocess *plain = mjpeg_server_new (FALSE, &plain_port);
+  GSubprocess *chunked = mjpeg_server_new (TRUE, &chunked_port);
+  g_autofree gchar *yaml = NULL;
+  JmpDriverProxy *drivers[2] = { NULL, NULL };
+  JmpVideoProxy *videos[2];
+  GPid host;
+  guint fds;
+
+  yaml = g_strdup_printf ("export:\n"
+                          "  plain: {type: HttpVideo, config: {url: \"http://127.0.0.1:%u/stream\"}}\n"
+                          "  chunked: {type: HttpVideo, config: {url: \"http://127.0.0.1:%u/stream\"}}\n",
+                          plain_port, chunked_port);
+  fixture_start (&fx, yaml);
+  host = jmp_test_host_get_pid (fx.host);
+  videos[0] = get_video (&fx, "plain", &drivers[0]);
+  videos[1] = get_video (&fx, "chunked", &drivers[1]);
+  fds = jmp_test_count_fds (host);
+
+  for (guint i = 0; i < 300; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GBytes) jpeg = jmp_video_proxy_snapshot_sync (videos[i % 2], NULL, &error);
+
+      g_assert_no_error (error);
+      assert_test_frame (jpeg);
+    }
+  g_assert_cmpuint (jmp_test_wait_fds_at_most (host, fds, HANG_GUARD_MS), <=, fds);
+
+  g_object_unref (drivers[0]);
+  g_object_unref (drivers[1]);
+  fixture_stop (&fx);
+  mjpeg_server_free (plain);
+  mjpeg_server_free (chunked);
+}
+
+/* Streams that go wrong before their first JPEG: each a clear error, a
+ * part that is no JPEG skipped, and the host goes on. */
+static void
+test_http_video_odd_streams (void)
+{
+  static const struct {
+    const gchar *path;
+    gint         code;
+    const gchar *message;   /* NULL: a frame */
+  } cases[] = {
+    { "/empty", JMP_ERROR_UNAVAILABLE, "the stream ended before its first frame" },
+    { "/cut", JMP_ERROR_UNAVAILABLE, "the stream ended before its first frame" },
+    { "/text-first", 0, NULL },
+    { "/bad-length", JMP_ERROR_FAILED, "invalid Content-Length \"-1\"" },
+    { "/stream", 0, NULL },
+  };
+  Fixture fx = { 0 };
+  guint16 plain_port, chunked_port;
+  GSubprocess *plain = mjpeg_server_new (FALSE, &plain_port);
+  GSubprocess *chunked = mjpeg_server_new (TRUE, &chunked_port);
+  g_autoptr(GString) yaml = g_string_new ("export:\n");
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    for (guint c = 0; c < 2; c++)
+      g_string_append_printf (yaml, "  cam%zu%c: {type: HttpVideo, config: {url: \"http://127.0.0.1:%u%s\"}}\n",
+                              i, c ? 'c' : 'p', c ? chunked_port : plain_port, cases[i].path);
+  fixture_start (&fx, yaml->str);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    for (guint c = 0; c < 2; c++)
+      {
+        g_autofree gchar *name = g_strdup_printf ("cam%zu%c", i, c ? 'c' : 'p');
+        g_autofree gchar *prefix = g_strdup_printf ("%s: GET http://127.0.0.1:%u%s: ", name,
+                                                    c ? chunked_port : plain_port, cases[i].path);
+        JmpDriverProxy *driver = NULL;
+        JmpVideoProxy *video = get_video (&fx, name, &driver);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GBytes) jpeg = jmp_video_proxy_snapshot_sync (video, NULL, &error);
+
+        g_test_message ("%s %s", name, cases[i].path);
+        if (cases[i].message == NULL)
+          {
+            g_assert_no_error (error);
+            assert_test_frame (jpeg);
+          }
+        else
+          {
+            g_assert_null (jpeg);
+            g_assert_error (error, JMP_ERROR, cases[i].code);
+            assert_contains (error->message, prefix);
+            assert_contains (error->message, cases[i].message);
+          }
+        g_object_unref (driver);
+      }
+
+  fixture_stop (&fx);
+  mjpeg_server_free (plain);
+  mjpeg_server_free (chunked);
+}
+
 static void
 test_http_video_offline (void)
 {
@@ -1223,6 +1327,8 @@ main (int argc, char **argv)
   g_test_add_data_func ("/video/ustreamer/connections-closed", GINT_TO_POINTER (1),
                         test_ustreamer_connections);
   g_test_add_func ("/video/http-video/streams", test_http_video);
+  g_test_add_func ("/video/http-video/many-snapshots", test_http_video_many_snapshots);
+  g_test_add_func ("/video/http-video/odd-streams", test_http_video_odd_streams);
   g_test_add_func ("/video/http-video/offline", test_http_video_offline);
   g_test_add_func ("/video/http-video/config-errors", test_http_video_config_errors);
   return g_test_run ();

@@ -6,7 +6,8 @@
  * (multipart/x-mixed-replace): feed it bytes as they come, take whole
  * JPEG frames out. The input is untrusted: every line, header block,
  * chunk and frame has a size limit, and anything malformed is an error
- * that sticks.
+ * that sticks. A reader takes a whole HTTP response off a socket, or only
+ * its body from a client that has read the head (libsoup).
  */
 #pragma once
 
@@ -20,6 +21,12 @@ G_BEGIN_DECLS
 typedef struct _JmpMjpegReader JmpMjpegReader;
 
 JmpMjpegReader *jmp_mjpeg_reader_new          (gsize            max_frame_size);
+/* @content_type: the response's, with its boundary parameter; NULL with
+ * @error (G_IO_ERROR_INVALID_DATA) if it is not multipart or has no usable
+ * boundary. Then feed the body, without transfer encoding, to its end. */
+JmpMjpegReader *jmp_mjpeg_reader_new_for_body (const gchar     *content_type,
+                                               gsize            max_frame_size,
+                                               GError         **error);
 void            jmp_mjpeg_reader_free         (JmpMjpegReader  *self);
 
 /* Consumes all of @data. FALSE (with @error, G_IO_ERROR_INVALID_DATA or

@@ -6,14 +6,17 @@
  * is or de-chunked) feeds the multipart layer, which cuts the body into
  * parts at its boundary, by Content-Length when a part has one, else by
  * finding the next boundary. Only line fragments and the frame being
- * assembled are ever buffered, and both are capped.
+ * assembled are ever buffered, and both are capped. A reader for a body
+ * alone starts with the HTTP layer done, as if a response without length
+ * had just ended its headers.
  */
 #include "config.h"
 
 #include <string.h>
 
 #include <gio/gio.h>
-#include <glib/gi18n.h>
+/* jmp and the ustreamer plugin both link this: their domain, not the default */
+#include <glib/gi18n-lib.h>
 
 #include "jmp-mjpeg-reader.h"
 
@@ -473,8 +476,9 @@ jmp_mjpeg_reader_parse_boundary (const gchar *content_type)
   return NULL;
 }
 
+/* The multipart type and its boundary, from @self->content_type. */
 static gboolean
-jmp_mjpeg_reader_headers_done (JmpMjpegReader *self)
+jmp_mjpeg_reader_set_content_type (JmpMjpegReader *self)
 {
   g_autofree gchar *type = NULL;
 
@@ -500,7 +504,14 @@ jmp_mjpeg_reader_headers_done (JmpMjpegReader *self)
     }
   self->pattern = g_strconcat ("\n--", self->boundary, NULL);
   self->pattern_len = strlen (self->pattern);
+  return TRUE;
+}
 
+static gboolean
+jmp_mjpeg_reader_headers_done (JmpMjpegReader *self)
+{
+  if (!jmp_mjpeg_reader_set_content_type (self))
+    return FALSE;
   if (self->chunked)
     self->http = HTTP_CHUNK_SIZE;
   else if (self->have_length && self->body_remaining == 0)
@@ -508,6 +519,23 @@ jmp_mjpeg_reader_headers_done (JmpMjpegReader *self)
   else
     self->http = HTTP_BODY;
   return TRUE;
+}
+
+JmpMjpegReader *
+jmp_mjpeg_reader_new_for_body (const gchar  *content_type,
+                               gsize         max_frame_size,
+                               GError      **error)
+{
+  g_autoptr(JmpMjpegReader) self = jmp_mjpeg_reader_new (max_frame_size);
+
+  self->content_type = g_strdup (content_type);
+  if (!jmp_mjpeg_reader_set_content_type (self))
+    {
+      g_propagate_error (error, g_steal_pointer (&self->error));
+      return NULL;
+    }
+  self->http = HTTP_BODY;
+  return g_steal_pointer (&self);
 }
 
 static gboolean
