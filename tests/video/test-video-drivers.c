@@ -625,8 +625,7 @@ test_ustreamer_bad_json (void)
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autofree gchar *file = jmp_test_write_file (dir, "state.json", cases[i].json);
-
+      g_free (jmp_test_write_file (dir, "state.json", cases[i].json));
       state = jmp_video_proxy_get_state_sync (video, NULL, &error);
       g_assert_null (state);
       g_assert_error (error, JMP_ERROR, JMP_ERROR_FAILED);
