@@ -44,14 +44,20 @@ struct _JmpPeerServer
 };
 
 /* One peer: its export, and how far it reads the signals sent to it. A
- * flush completes once everything queued before it is written, so
- * @changes - @flushed counts the tree changes still in our queue. */
+ * peer answers a Peer.Ping (GDBus, sd-bus and libdbus do it for every
+ * connection) only once it has read what was sent before it, so
+ * @changes - @read counts the tree changes it has not read yet.
+ *
+ * Not g_dbus_connection_flush(): GLib 2.74 runs it as a blocking flush in
+ * a thread of GTask's pool, one per peer and change, and with a hundred
+ * peers a reload then waited for the pool (over a minute) while the
+ * flushes of peers that read everything waited too. */
 typedef struct {
   GDBusConnection *connection;
   JmpExportView   *export;
   guint            changes;
-  guint            flushed;
-  gboolean         flushing;
+  guint            read;
+  gboolean         asking;
   gboolean         dropped;
 } JmpPeer;
 
@@ -59,7 +65,7 @@ static void
 jmp_peer_free (JmpPeer *peer)
 {
   g_clear_object (&peer->export);
-  /* a flush still running holds its own ref */
+  /* a ping still running holds its own ref */
   g_object_unref (peer->connection);
   g_free (peer);
 }
@@ -113,39 +119,45 @@ typedef struct {
   JmpPeerServer   *server;
   GDBusConnection *connection;
   guint            changes;
-} JmpPeerFlush;
+} JmpPeerPing;
 
-static void jmp_peer_server_flush (JmpPeerServer *self, JmpPeer *peer);
+static void jmp_peer_server_ping (JmpPeerServer *self, JmpPeer *peer);
 
 static void
-jmp_peer_server_flush_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+jmp_peer_server_ping_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
-  g_autofree JmpPeerFlush *flush = user_data;
-  g_autoptr(JmpPeerServer) self = flush->server;
+  g_autofree JmpPeerPing *ping = user_data;
+  g_autoptr(JmpPeerServer) self = ping->server;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
   JmpPeer *peer;
 
-  /* an error is the peer going: "closed" cleans up */
-  g_dbus_connection_flush_finish (G_DBUS_CONNECTION (source), res, NULL);
+  /* any answer, an error too, says the peer read up to the ping; the
+   * connection closing is for "closed" to clean up */
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), res, &error);
   peer = g_hash_table_lookup (self->peers, source);
-  g_object_unref (flush->connection);
-  if (peer == NULL)
+  g_object_unref (ping->connection);
+  if (peer == NULL || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CLOSED))
     return;
-  peer->flushing = FALSE;
-  peer->flushed = flush->changes;
-  if (peer->changes != peer->flushed)
-    jmp_peer_server_flush (self, peer);
+  peer->asking = FALSE;
+  peer->read = ping->changes;
+  if (peer->changes != peer->read)
+    jmp_peer_server_ping (self, peer);
 }
 
 static void
-jmp_peer_server_flush (JmpPeerServer *self, JmpPeer *peer)
+jmp_peer_server_ping (JmpPeerServer *self, JmpPeer *peer)
 {
-  JmpPeerFlush *flush = g_new0 (JmpPeerFlush, 1);
+  JmpPeerPing *ping = g_new0 (JmpPeerPing, 1);
 
-  flush->server = g_object_ref (self);
-  flush->connection = g_object_ref (peer->connection);
-  flush->changes = peer->changes;
-  peer->flushing = TRUE;
-  g_dbus_connection_flush (peer->connection, NULL, jmp_peer_server_flush_cb, flush);
+  ping->server = g_object_ref (self);
+  ping->connection = g_object_ref (peer->connection);
+  ping->changes = peer->changes;
+  peer->asking = TRUE;
+  /* no timeout: a peer that never answers is what is counted */
+  g_dbus_connection_call (peer->connection, NULL, "/", "org.freedesktop.DBus.Peer", "Ping",
+                          NULL, NULL, G_DBUS_CALL_FLAGS_NO_AUTO_START, G_MAXINT, NULL,
+                          jmp_peer_server_ping_cb, ping);
 }
 
 /* Connected after the exports' handlers: their signals are queued now. */
@@ -159,7 +171,7 @@ jmp_peer_server_tree_changed_cb (JmpHost *host, JmpPeerServer *self)
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &peer))
     {
       peer->changes++;
-      if (peer->changes - peer->flushed > JMP_PEER_MAX_UNREAD_CHANGES)
+      if (peer->changes - peer->read > JMP_PEER_MAX_UNREAD_CHANGES)
         {
           g_autofree gchar *who = NULL;
 
@@ -172,8 +184,8 @@ jmp_peer_server_tree_changed_cb (JmpHost *host, JmpPeerServer *self)
           g_dbus_connection_close (peer->connection, NULL, NULL, NULL);
           continue;
         }
-      if (!peer->flushing)
-        jmp_peer_server_flush (self, peer);
+      if (!peer->asking)
+        jmp_peer_server_ping (self, peer);
     }
 }
 

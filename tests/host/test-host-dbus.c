@@ -1271,6 +1271,37 @@ test_silent_peer (void)
   jmp_test_rmdir (dir);
 }
 
+/* Many peers that read everything: each reload is answered at once and
+ * none of them is taken for one that does not read (the host once asked
+ * each peer with a blocking flush in GTask's thread pool: with a hundred
+ * peers the second reload waited for that pool for over a minute). */
+static void
+test_many_reading_peers (void)
+{
+  g_autofree gchar *dir = jmp_test_mkdtemp ();
+  g_autofree gchar *config = jmp_test_write_file (dir, "tree.yaml",
+                                                  "export:\n  echo: {type: EchoNetwork}\n");
+  g_autoptr(JmpTestHost) host = jmp_test_host_new (config, NULL);
+  g_autoptr(GPtrArray) peers = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < 100; i++)
+    g_ptr_array_add (peers, connect_peer (jmp_test_host_get_address (host)));
+  for (guint i = 0; i < 40; i++)
+    {
+      g_free (jmp_test_write_file (dir, "tree.yaml",
+                                   i % 2 == 0 ? "export:\n  echo: {type: EchoNetwork}\n"
+                                                "  more: {type: EchoNetwork}\n"
+                                              : "export:\n  echo: {type: EchoNetwork}\n"));
+      /* call_reload's 10 s bound only guards against a hang */
+      call_reload_ok (g_ptr_array_index (peers, i % peers->len));
+    }
+  for (guint i = 0; i < peers->len; i++)
+    g_assert_false (g_dbus_connection_is_closed (g_ptr_array_index (peers, i)));
+
+  jmp_test_host_stop (host);
+  jmp_test_rmdir (dir);
+}
+
 /* A Connect() that a reload strands ends at once with a clear error, not
  * at its timeout. */
 static void
@@ -1489,6 +1520,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/host/reload-cancels-pending", test_reload_cancels_pending);
   g_test_add_func ("/host/calls-in-flight", test_calls_in_flight);
   g_test_add_func ("/host/silent-peer", test_silent_peer);
+  g_test_add_func ("/host/many-reading-peers", test_many_reading_peers);
   g_test_add_func ("/host/reload-keeps-groups", test_reload_keeps_groups);
   g_test_add_func ("/host/start-failures", test_start_failures);
   g_test_add_func ("/host/bad-arguments", test_bad_arguments);
