@@ -30,6 +30,7 @@ struct _JmpHost
   guint        stream_limit; /* pumped streams per peer */
   GCancellable *building;    /* while a new tree starts, the old one serving */
   gint64       busy;         /* µs of the main loop the reload took so far */
+  guint        unused_stops; /* removed drivers still stopping, per reload */
   gboolean     stopping;     /* shut down: no more reloads */
 };
 
@@ -60,12 +61,34 @@ jmp_host_read_config (const gchar *path, GCancellable *cancellable, GError **err
   return jmp_config_new_from_data (data, len, JMP_HOST_BUILTIN_CONFIG, error);
 }
 
-/* The new tree is started: serve it instead of the old one. */
+static void jmp_host_reload_start (JmpHost *self);
+
+/* The drivers the last reload removed are stopped: the next reload may
+ * start drivers that need what they held. */
+static void
+jmp_host_unused_stopped_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(JmpHost) self = user_data;
+
+  jmp_config_stop_unused_finish (JMP_DRIVER (source), res);
+  self->unused_stops--;
+  if (self->unused_stops == 0 && !self->stopping &&
+      self->reloading == NULL && self->reload_next->len > 0)
+    jmp_host_reload_start (self);
+}
+
+/* The new tree is started: serve it instead of the old one. The drivers
+ * it does not keep are stopped without blocking the main loop (a process
+ * may take seconds to exit); they count as stopped at once. */
 static void
 jmp_host_switch (JmpHost *self, JmpConfig *config, JmpDriver *root)
 {
   if (self->root != NULL)
-    jmp_config_stop_unused (self->root, root);
+    {
+      self->unused_stops++;
+      jmp_config_stop_unused_async (self->root, root, NULL, jmp_host_unused_stopped_cb,
+                                    g_object_ref (self));
+    }
   g_set_object (&self->config, config);
   g_set_object (&self->root, root);
   g_signal_emit (self, signals[SIGNAL_TREE_CHANGED], 0);
@@ -117,8 +140,6 @@ jmp_host_read_thread (GTask        *task,
   else
     g_task_return_pointer (task, config, g_object_unref);
 }
-
-static void jmp_host_reload_start (JmpHost *self);
 
 static void
 jmp_host_answer (GPtrArray *tasks, const GError *error)
@@ -203,12 +224,17 @@ jmp_host_read_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 
 /* One read at a time, applied in the order asked: a read that started
  * before the file's last change never lands after one that started after
- * it. Those who ask meanwhile share the next read. */
+ * it. Those who ask meanwhile share the next read. It waits for the
+ * drivers the last reload removed to be stopped: the same config re-added
+ * must not start while its old driver still holds the device or port. */
 static void
 jmp_host_reload_start (JmpHost *self)
 {
-  g_autoptr(GTask) read = g_task_new (self, NULL, jmp_host_read_cb, NULL);
+  g_autoptr(GTask) read = NULL;
 
+  if (self->unused_stops > 0)
+    return;
+  read = g_task_new (self, NULL, jmp_host_read_cb, NULL);
   self->reloading = g_steal_pointer (&self->reload_next);
   self->reload_next = g_ptr_array_new_with_free_func (g_object_unref);
   g_task_set_task_data (read, g_strdup (self->config_path), g_free);
@@ -262,16 +288,24 @@ jmp_host_reload_finish (JmpHost *self, GAsyncResult *result, GError **error)
  *
  * Stops every driver, children before parents, and drops the tree. A
  * reload under way is cancelled first (the main context runs until it
- * stopped what it started), and none starts after.
+ * stopped what it started), and none starts after. The drivers earlier
+ * reloads removed and that are still stopping are waited for the same
+ * way: their stops are bounded (UStreamer kills its child 5 s after
+ * SIGTERM), and nothing of theirs outlives the host.
  */
 void
 jmp_host_shutdown (JmpHost *self)
 {
+  g_autoptr(GError) stopping = jmp_host_new_stopping_error ();
+
   self->stopping = TRUE;
   if (self->building != NULL)
     g_cancellable_cancel (self->building);
-  while (self->reloading != NULL)
+  while (self->reloading != NULL || self->unused_stops > 0)
     g_main_context_iteration (NULL, TRUE);
+  /* asked for while the removed drivers stopped */
+  jmp_host_answer (self->reload_next, stopping);
+  g_ptr_array_set_size (self->reload_next, 0);
   if (self->root == NULL)
     return;
   jmp_config_stop_unused (self->root, NULL);

@@ -37,6 +37,7 @@ typedef struct {
   GPtrArray  *children;
   gboolean    started;
   gboolean    starting;  /* a start_async is under way */
+  gboolean    stopping;  /* a stop_async is under way */
 } JmpDriverPrivate;
 
 G_DEFINE_TYPE_WITH_PRIVATE (JmpDriver, jmp_driver, G_TYPE_OBJECT)
@@ -634,32 +635,51 @@ jmp_driver_is_ref (JmpDriver *self, const gchar *key)
  * on a private main context, so that nothing else of the caller's context
  * is dispatched meanwhile (the standard sync-wrapper pattern). */
 static void
-jmp_driver_start_sync_cb (GObject      *source,
-                          GAsyncResult *res,
-                          gpointer      user_data)
+jmp_driver_sync_cb (GObject      *source,
+                    GAsyncResult *res,
+                    gpointer      user_data)
 {
   *(GAsyncResult **) user_data = g_object_ref (res);
+}
+
+typedef void (*JmpDriverAsyncFunc) (JmpDriver           *self,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data);
+
+/* Runs @func on a private context until it calls back; returns its result. */
+static GAsyncResult *
+jmp_driver_run_on_private_context (JmpDriver *self, JmpDriverAsyncFunc func)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  GAsyncResult *result = NULL;
+
+  g_main_context_push_thread_default (context);
+  func (self, NULL, jmp_driver_sync_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (context, TRUE);
+  g_main_context_pop_thread_default (context);
+  return result;
 }
 
 static gboolean
 jmp_driver_start_on_private_context (JmpDriver *self, GError **error)
 {
-  g_autoptr(GMainContext) context = g_main_context_new ();
-  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GAsyncResult) result = jmp_driver_run_on_private_context (self, jmp_driver_start_async);
 
-  g_main_context_push_thread_default (context);
-  jmp_driver_start_async (self, NULL, jmp_driver_start_sync_cb, &result);
-  while (result == NULL)
-    g_main_context_iteration (context, TRUE);
-  g_main_context_pop_thread_default (context);
   return jmp_driver_start_finish (self, result, error);
 }
 
+/* Also while a stop is under way: what it releases may be in the way. */
 static gboolean
 jmp_driver_set_already_starting (JmpDriver *self, GError **error)
 {
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_PENDING,
-               _("driver %s is already starting"), jmp_driver_get_name (self));
+  if (GET_PRIVATE (self)->stopping)
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_PENDING,
+                 _("driver %s is still stopping"), jmp_driver_get_name (self));
+  else
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_PENDING,
+                 _("driver %s is already starting"), jmp_driver_get_name (self));
   return FALSE;
 }
 
@@ -686,7 +706,7 @@ jmp_driver_start (JmpDriver *self, GError **error)
   priv = GET_PRIVATE (self);
   if (priv->started)
     return TRUE;
-  if (priv->starting)
+  if (priv->starting || priv->stopping)
     return jmp_driver_set_already_starting (self, error);
   klass = JMP_DRIVER_GET_CLASS (self);
   if (klass->start == NULL && klass->start_async != NULL)
@@ -731,7 +751,7 @@ jmp_driver_start_async_cb (GObject      *source,
  *
  * A driver that did start is started even if @cancellable was cancelled
  * meanwhile: jmp_driver_start_finish() returns %TRUE and the caller stops
- * it. While a start is under way, another one fails with
+ * it. While a start or a stop is under way, a start fails with
  * %G_IO_ERROR_PENDING.
  */
 void
@@ -760,7 +780,7 @@ jmp_driver_start_async (JmpDriver           *self,
       g_task_return_boolean (task, TRUE);
       return;
     }
-  if (priv->starting)
+  if (priv->starting || priv->stopping)
     {
       jmp_driver_set_already_starting (self, &error);
       g_task_return_error (task, error);
@@ -804,12 +824,24 @@ jmp_driver_start_finish (JmpDriver     *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* A class with only stop_async, stopped synchronously: as for a start,
+ * on a private main context. */
+static void
+jmp_driver_stop_on_private_context (JmpDriver *self)
+{
+  g_autoptr(GAsyncResult) result = jmp_driver_run_on_private_context (self, jmp_driver_stop_async);
+
+  jmp_driver_stop_finish (self, result);
+}
+
 /**
  * jmp_driver_stop:
  * @self: a #JmpDriver
  *
- * Stops @self alone (not its children). Stopping a stopped driver does
- * nothing.
+ * Stops @self alone (not its children). Stopping a stopped driver, or one
+ * whose stop is under way, does nothing. A class with only
+ * #JmpDriverClass.stop_async is stopped on a private main context, which
+ * this call runs until the stop is done.
  */
 void
 jmp_driver_stop (JmpDriver *self)
@@ -821,10 +853,118 @@ jmp_driver_stop (JmpDriver *self)
   priv = GET_PRIVATE (self);
   if (!priv->started)
     return;
-  priv->started = FALSE;
   klass = JMP_DRIVER_GET_CLASS (self);
+  if (klass->stop == NULL && klass->stop_async != NULL)
+    {
+      jmp_driver_stop_on_private_context (self);
+      return;
+    }
+  priv->started = FALSE;
   if (klass->stop != NULL)
     klass->stop (self);
+}
+
+static void
+jmp_driver_stop_async_cb (GObject      *source,
+                          GAsyncResult *res,
+                          gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  JmpDriver *self = JMP_DRIVER (source);
+
+  JMP_DRIVER_GET_CLASS (self)->stop_finish (self, res);
+  GET_PRIVATE (self)->stopping = FALSE;
+  g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * jmp_driver_stop_async:
+ * @self: a #JmpDriver
+ * @cancellable: (nullable): a #GCancellable, to make the stop hurry
+ * @callback: (scope async): called when @self is stopped
+ * @user_data: data for @callback
+ *
+ * Stops @self alone (not its children) without blocking: through
+ * #JmpDriverClass.stop_async if the class has it, else by calling
+ * #JmpDriverClass.stop at once and returning through the task.
+ *
+ * @self counts as stopped from the moment the stop begins:
+ * jmp_driver_is_started() is %FALSE and another stop does nothing (it
+ * calls back at once), while jmp_driver_is_stopping() is %TRUE until
+ * @callback runs. A stop always ends and releases everything; cancelling
+ * @cancellable only asks it to hurry (a process is killed instead of
+ * being waited for).
+ */
+void
+jmp_driver_stop_async (JmpDriver           *self,
+                       GCancellable        *cancellable,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  JmpDriverClass *klass;
+  JmpDriverPrivate *priv;
+
+  g_return_if_fail (JMP_IS_DRIVER (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, jmp_driver_stop_async);
+  /* a stop is never undone: it reports its end, cancelled or not */
+  g_task_set_check_cancellable (task, FALSE);
+
+  priv = GET_PRIVATE (self);
+  klass = JMP_DRIVER_GET_CLASS (self);
+  if (!priv->started)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  priv->started = FALSE;
+  if (klass->stop_async != NULL)
+    {
+      g_return_if_fail (klass->stop_finish != NULL);
+      priv->stopping = TRUE;
+      klass->stop_async (self, cancellable, jmp_driver_stop_async_cb, g_steal_pointer (&task));
+      return;
+    }
+  if (klass->stop != NULL)
+    klass->stop (self);
+  g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * jmp_driver_stop_finish:
+ * @self: a #JmpDriver
+ * @result: the #GAsyncResult passed to the callback
+ *
+ * Finishes jmp_driver_stop_async(): @self is stopped and has released
+ * what it held.
+ */
+void
+jmp_driver_stop_finish (JmpDriver    *self,
+                        GAsyncResult *result)
+{
+  g_return_if_fail (g_task_is_valid (result, self));
+  g_return_if_fail (g_task_get_source_tag (G_TASK (result)) == jmp_driver_stop_async);
+  g_task_propagate_boolean (G_TASK (result), NULL);
+}
+
+/**
+ * jmp_driver_is_stopping:
+ * @self: a #JmpDriver
+ *
+ * Tells whether a stop of @self is under way: it is not started any
+ * more, but still releasing what it held.
+ *
+ * Returns: %TRUE between jmp_driver_stop_async() and its callback, for a
+ *   class with #JmpDriverClass.stop_async
+ */
+gboolean
+jmp_driver_is_stopping (JmpDriver *self)
+{
+  g_return_val_if_fail (JMP_IS_DRIVER (self), FALSE);
+  return GET_PRIVATE (self)->stopping;
 }
 
 /**

@@ -51,6 +51,13 @@ JmpDriver      *jmp_config_build_finish     (JmpConfig           *self,
                                              GError             **error);
 void            jmp_config_stop_unused      (JmpDriver    *previous,
                                              JmpDriver    *current);
+void            jmp_config_stop_unused_async  (JmpDriver           *previous,
+                                               JmpDriver           *current,
+                                               GCancellable        *cancellable,
+                                               GAsyncReadyCallback  callback,
+                                               gpointer             user_data);
+void            jmp_config_stop_unused_finish (JmpDriver           *previous,
+                                               GAsyncResult        *result);
 
 gchar          *jmp_config_find_exporter    (const gchar  *alias,
                                              GError      **error);

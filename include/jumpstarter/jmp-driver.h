@@ -35,6 +35,13 @@ G_DECLARE_DERIVABLE_TYPE (JmpDriver, jmp_driver, JMP, DRIVER, GObject)
  *   context. It honours the cancellable: a cancelled start releases what
  *   it took and fails with %G_IO_ERROR_CANCELLED
  * @start_finish: (nullable): finishes @start_async
+ * @stop_async: (nullable): instead of @stop, for a stop that waits for
+ *   something (a process to exit, a device to let go): stops @self
+ *   without blocking and calls back in the caller's thread-default main
+ *   context once all is released. Cancelling the cancellable asks it to
+ *   hurry (kill instead of waiting): the stop still ends and releases
+ *   everything
+ * @stop_finish: (nullable): finishes @stop_async
  *
  * The base class of every driver. A driver's config keys are its
  * GObject properties: `enable_address` in a config sets `enable-address`.
@@ -58,9 +65,15 @@ struct _JmpDriverClass
   gboolean     (*start_finish)            (JmpDriver           *self,
                                            GAsyncResult        *result,
                                            GError             **error);
+  void         (*stop_async)              (JmpDriver           *self,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data);
+  void         (*stop_finish)             (JmpDriver           *self,
+                                           GAsyncResult        *result);
 
   /*< private >*/
-  gpointer padding[10];
+  gpointer padding[8];
 };
 
 const gchar *jmp_driver_get_name                (JmpDriver    *self);
@@ -105,6 +118,13 @@ gboolean     jmp_driver_start_finish            (JmpDriver           *self,
                                                  GAsyncResult        *result,
                                                  GError             **error);
 void         jmp_driver_stop                    (JmpDriver    *self);
+void         jmp_driver_stop_async              (JmpDriver           *self,
+                                                 GCancellable        *cancellable,
+                                                 GAsyncReadyCallback  callback,
+                                                 gpointer             user_data);
+void         jmp_driver_stop_finish             (JmpDriver           *self,
+                                                 GAsyncResult        *result);
+gboolean     jmp_driver_is_stopping             (JmpDriver    *self);
 gboolean     jmp_driver_is_started              (JmpDriver    *self);
 void         jmp_driver_export                  (JmpDriver           *self,
                                                  GDBusObjectSkeleton *object);

@@ -35,7 +35,9 @@
  * for the child as a restart does, from the main loop: the pipes are
  * watched, /state is probed every 100 ms, the child's exit ends the wait;
  * past start_timeout it gets SIGTERM (SIGKILL 5 s later) and the start
- * fails once it is gone. jmp_ustreamer_process_start() is the same
+ * fails once it is gone. jmp_ustreamer_process_stop_async() waits for
+ * the child's exit after SIGTERM the same way, SIGKILL 5 s later.
+ * jmp_ustreamer_process_start() is the same
  * without any main loop, for a synchronous jmp_driver_start(): a bounded
  * loop that polls the child's pipes for 50 ms at a time, checks whether
  * the child exited (waitid WNOWAIT, which leaves the reaping to GLib) and
@@ -99,8 +101,9 @@ struct _JmpUstreamerProcess
   GCancellable       *probe_cancellable;  /* non-NULL while a probe is sent */
 
   GTask              *start_task;    /* the first start, until the child serves */
-  GSource            *cancel_source; /* its cancellable's */
-  GSource            *kill_source;   /* SIGKILL for a start that gave up */
+  GTask              *stop_task;     /* a stop_async, until the child is gone */
+  GSource            *cancel_source; /* the start's or the stop's cancellable's */
+  GSource            *kill_source;   /* SIGKILL for a start that gave up, or a stop */
   gboolean            start_timed_out;
 };
 
@@ -829,8 +832,9 @@ jmp_ustreamer_process_exited_cb (GObject *source, GAsyncResult *res, gpointer us
   gboolean stable;
 
   g_subprocess_wait_finish (G_SUBPROCESS (source), res, NULL);
-  /* stopped by us, or a child of an earlier run */
-  if (G_SUBPROCESS (source) != self->subprocess)
+  /* stopped by us (its stop_async has a wait of its own), or a child of
+   * an earlier run */
+  if (G_SUBPROCESS (source) != self->subprocess || self->stop_task != NULL)
     return;
   if (self->start_task != NULL)
     {
@@ -900,25 +904,118 @@ jmp_ustreamer_process_start_finish (JmpUstreamerProcess  *self,
 
 /* ------------------------------------------------------------------------ */
 
-/**
- * jmp_ustreamer_process_stop:
- *
- * Stops the child (SIGTERM, 5 s, SIGKILL) and any restart, and removes the
- * socket and its directory.
- */
-void
-jmp_ustreamer_process_stop (JmpUstreamerProcess *self)
+/* No more restarts, probes or requests: the driver is stopped. */
+static void
+jmp_ustreamer_process_halt (JmpUstreamerProcess *self)
 {
-  if (self->state == STATE_STOPPED)
-    return;
   self->state = STATE_STOPPED;
   jmp_ustreamer_process_clear_source (&self->restart_source);
   jmp_ustreamer_process_stop_probe (self);
   if (self->client != NULL)
     jmp_ustreamer_client_abort (self->client);
   g_clear_object (&self->client);
+}
+
+/**
+ * jmp_ustreamer_process_stop:
+ *
+ * Stops the child (SIGTERM, 5 s, SIGKILL) and any restart, and removes the
+ * socket and its directory. Blocks meanwhile: the host uses
+ * jmp_ustreamer_process_stop_async().
+ */
+void
+jmp_ustreamer_process_stop (JmpUstreamerProcess *self)
+{
+  if (self->state == STATE_STOPPED)
+    return;
+  jmp_ustreamer_process_halt (self);
   jmp_ustreamer_process_terminate (self);
   jmp_ustreamer_process_clear_dir (self);
+}
+
+/* The child of a stop_async is gone: reaped as jmp_ustreamer_process_stop()
+ * reaps it, its directory removed. */
+static void
+jmp_ustreamer_process_stopped_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(JmpUstreamerProcess) self = user_data;
+  g_autoptr(GTask) task = g_steal_pointer (&self->stop_task);
+  g_autofree gchar *how = NULL;
+
+  g_subprocess_wait_finish (G_SUBPROCESS (source), res, NULL);
+  jmp_ustreamer_process_clear_source (&self->cancel_source);
+  jmp_ustreamer_process_clear_source (&self->kill_source);
+  how = jmp_ustreamer_process_reap (self);
+  g_debug ("%s: ustreamer %s", self->name, how);
+  jmp_ustreamer_process_clear_dir (self);
+  g_task_return_boolean (task, TRUE);
+}
+
+static gboolean
+jmp_ustreamer_process_stop_cancelled_cb (GCancellable *cancellable, gpointer user_data)
+{
+  JmpUstreamerProcess *self = user_data;
+
+  g_clear_pointer (&self->cancel_source, g_source_unref);
+  g_debug ("%s: stop hurried; killing ustreamer", self->name);
+  g_subprocess_force_exit (self->subprocess);
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * jmp_ustreamer_process_stop_async:
+ *
+ * jmp_ustreamer_process_stop() without blocking: SIGTERM, the exit waited
+ * for from the main loop, SIGKILL after 5 s (at once if @cancellable is
+ * cancelled). The process is stopped from the start: it serves nothing
+ * and restarts nothing while its child goes.
+ */
+void
+jmp_ustreamer_process_stop_async (JmpUstreamerProcess *self,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, jmp_ustreamer_process_stop_async);
+  g_task_set_check_cancellable (task, FALSE);
+  if (self->state == STATE_STOPPED)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  g_return_if_fail (self->start_task == NULL && self->stop_task == NULL);
+  jmp_ustreamer_process_halt (self);
+  if (self->subprocess == NULL)
+    {
+      /* between two restarts */
+      jmp_ustreamer_process_clear_dir (self);
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  self->stop_task = g_steal_pointer (&task);
+  g_subprocess_send_signal (self->subprocess, SIGTERM);
+  self->kill_source = g_timeout_source_new_seconds (TERM_TIMEOUT_S);
+  g_source_set_callback (self->kill_source, jmp_ustreamer_process_kill_cb, self, NULL);
+  g_source_attach (self->kill_source, self->context);
+  if (cancellable != NULL)
+    {
+      self->cancel_source = g_cancellable_source_new (cancellable);
+      g_source_set_callback (self->cancel_source,
+                             G_SOURCE_FUNC (jmp_ustreamer_process_stop_cancelled_cb), self, NULL);
+      g_source_attach (self->cancel_source, self->context);
+    }
+  g_subprocess_wait_async (self->subprocess, NULL, jmp_ustreamer_process_stopped_cb,
+                           g_object_ref (self));
+}
+
+void
+jmp_ustreamer_process_stop_finish (JmpUstreamerProcess *self,
+                                   GAsyncResult        *result)
+{
+  g_return_if_fail (g_task_is_valid (result, self));
+  g_task_propagate_boolean (G_TASK (result), NULL);
 }
 
 /**

@@ -25,6 +25,12 @@ gboolean             jmp_ustreamer_process_start_finish    (JmpUstreamerProcess 
                                                             GAsyncResult         *result,
                                                             GError              **error);
 void                 jmp_ustreamer_process_stop            (JmpUstreamerProcess  *self);
+void                 jmp_ustreamer_process_stop_async      (JmpUstreamerProcess  *self,
+                                                            GCancellable         *cancellable,
+                                                            GAsyncReadyCallback   callback,
+                                                            gpointer              user_data);
+void                 jmp_ustreamer_process_stop_finish     (JmpUstreamerProcess  *self,
+                                                            GAsyncResult         *result);
 JmpUstreamerClient  *jmp_ustreamer_process_get_client      (JmpUstreamerProcess  *self,
                                                             GError              **error);
 const gchar         *jmp_ustreamer_process_get_socket_path (JmpUstreamerProcess  *self);

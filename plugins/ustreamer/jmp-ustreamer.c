@@ -365,6 +365,45 @@ jmp_ustreamer_stop (JmpDriver *driver)
   g_clear_object (&self->process);
 }
 
+static void
+jmp_ustreamer_stopped_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+
+  jmp_ustreamer_process_stop_finish (JMP_USTREAMER_PROCESS (source), res);
+  g_task_return_boolean (task, TRUE);
+}
+
+/* The host's way: a ustreamer stuck in the kernel may take its 5 s to
+ * go, and the host's other clients are served meanwhile. */
+static void
+jmp_ustreamer_stop_async (JmpDriver           *driver,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  JmpUstreamer *self = JMP_USTREAMER (driver);
+  g_autoptr(GTask) task = g_task_new (driver, cancellable, callback, user_data);
+  g_autoptr(JmpUstreamerProcess) process = g_steal_pointer (&self->process);
+
+  g_task_set_source_tag (task, jmp_ustreamer_stop_async);
+  g_task_set_check_cancellable (task, FALSE);
+  if (process == NULL)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  jmp_ustreamer_process_stop_async (process, cancellable, jmp_ustreamer_stopped_cb,
+                                    g_steal_pointer (&task));
+}
+
+static void
+jmp_ustreamer_stop_finish (JmpDriver *driver, GAsyncResult *result)
+{
+  g_return_if_fail (g_task_is_valid (result, driver));
+  g_task_propagate_boolean (G_TASK (result), NULL);
+}
+
 static GHashTable *
 jmp_ustreamer_get_methods_description (JmpDriver *driver)
 {
@@ -453,6 +492,8 @@ jmp_ustreamer_class_init (JmpUstreamerClass *klass)
   driver_class->start_async = jmp_ustreamer_start_async;
   driver_class->start_finish = jmp_ustreamer_start_finish;
   driver_class->stop = jmp_ustreamer_stop;
+  driver_class->stop_async = jmp_ustreamer_stop_async;
+  driver_class->stop_finish = jmp_ustreamer_stop_finish;
   driver_class->get_methods_description = jmp_ustreamer_get_methods_description;
 
   props[PROP_EXECUTABLE] =

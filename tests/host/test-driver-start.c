@@ -6,7 +6,10 @@
  * synchronous jmp_driver_start() on classes with only start, only
  * start_async, or a failing one of each; and jmp_config_build_async(),
  * which must start a tree in the order, with the errors and the undo of
- * jmp_config_build(), and stop what it started when cancelled.
+ * jmp_config_build(), and stop what it started when cancelled. And the
+ * same for stopping: jmp_driver_stop_async() and jmp_driver_stop() on
+ * classes with only stop or only stop_async, and
+ * jmp_config_stop_unused_async(), children before parents.
  */
 #include "jmp-test-common.h"
 
@@ -159,6 +162,75 @@ test_async_start_class_init (JmpDriverClass *klass)
   klass->start_async = test_async_start_start_async;
   klass->start_finish = test_async_start_start_finish;
   klass->stop = test_driver_stop;
+}
+
+/* ---- Only an asynchronous stop: it ends after a while ------------------- */
+
+struct _TestAsyncStop
+{
+  JmpDriver parent_instance;
+  gboolean  fail;
+  guint     delay_ms;
+};
+
+JMP_DEFINE_DRIVER (TestAsyncStop, test_async_stop, TEST, ASYNC_STOP)
+
+static gboolean
+test_async_stop_start (JmpDriver *driver, GError **error)
+{
+  log_driver (start_log, driver);
+  return TRUE;
+}
+
+static gboolean
+test_async_stop_done_cb (gpointer user_data)
+{
+  GTask *task = user_data;
+
+  log_driver (stop_log, g_task_get_source_object (task));
+  g_task_return_boolean (task, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+/* Ends after delay_ms, or as soon as @cancellable asks it to hurry. */
+static void
+test_async_stop_stop_async (JmpDriver           *driver,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  GTask *task = g_task_new (driver, cancellable, callback, user_data);
+  GSource *source = g_timeout_source_new (TEST_ASYNC_STOP (driver)->delay_ms);
+
+  if (cancellable != NULL)
+    {
+      GSource *cancelled = g_cancellable_source_new (cancellable);
+
+      g_source_set_dummy_callback (cancelled);
+      g_source_add_child_source (source, cancelled);
+      g_source_unref (cancelled);
+    }
+  g_source_set_callback (source, test_async_stop_done_cb, task, g_object_unref);
+  g_source_attach (source, g_main_context_get_thread_default ());
+  g_source_unref (source);
+}
+
+static void
+test_async_stop_stop_finish (JmpDriver *driver, GAsyncResult *result)
+{
+  g_task_propagate_boolean (G_TASK (result), NULL);
+}
+
+static void
+test_async_stop_class_init (JmpDriverClass *klass)
+{
+  jmp_driver_class_add_field (klass, G_STRUCT_OFFSET (TestAsyncStop, fail),
+                              g_param_spec_boolean ("fail", NULL, "Never set", FALSE, 0));
+  jmp_driver_class_add_field (klass, G_STRUCT_OFFSET (TestAsyncStop, delay_ms),
+                              g_param_spec_uint ("delay-ms", NULL, "Time to stop", 0, 600000, 50, 0));
+  klass->start = test_async_stop_start;
+  klass->stop_async = test_async_stop_stop_async;
+  klass->stop_finish = test_async_stop_stop_finish;
 }
 
 /* ---- Helpers ------------------------------------------------------------ */
@@ -327,6 +399,101 @@ test_cancelled (void)
   g_assert_cmpstr (start_log->str, ==, "");
 }
 
+/* ---- Stops -------------------------------------------------------------- */
+
+static void
+wait_stop (JmpDriver *driver, JmpTestAsync *wait)
+{
+  jmp_test_wait_flag (&wait->done, 10000);
+  jmp_driver_stop_finish (driver, wait->result);
+  g_clear_object (&wait->result);
+  wait->done = FALSE;
+}
+
+/* A class with only stop: stopped at once, the end through the task. */
+static void
+test_stop_sync_class (void)
+{
+  g_autoptr(JmpDriver) driver = new_driver (test_sync_start_get_type (), "s", FALSE);
+  g_autoptr(GError) error = NULL;
+  JmpTestAsync wait = { 0 };
+
+  log_reset ();
+  g_assert_true (jmp_driver_start (driver, &error));
+  jmp_driver_stop_async (driver, NULL, jmp_test_async_cb, &wait);
+  g_assert_cmpstr (stop_log->str, ==, "s ");
+  g_assert_false (jmp_driver_is_started (driver));
+  g_assert_false (jmp_driver_is_stopping (driver));
+  wait_stop (driver, &wait);
+
+  /* stopped already: nothing to do */
+  jmp_driver_stop_async (driver, NULL, jmp_test_async_cb, &wait);
+  wait_stop (driver, &wait);
+  g_assert_cmpstr (stop_log->str, ==, "s ");
+}
+
+/* A class with only stop_async: stopped from the moment the stop begins,
+ * a second stop does nothing, no start until it is over; the cancellable
+ * makes it hurry. */
+static void
+test_stop_async_class (void)
+{
+  g_autoptr(JmpDriver) driver = new_driver (test_async_stop_get_type (), "a", FALSE);
+  g_autoptr(GCancellable) hurry = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  JmpTestAsync first = { 0 };
+  JmpTestAsync second = { 0 };
+
+  log_reset ();
+  g_object_set (driver, "delay-ms", 600000, NULL);
+  g_assert_true (jmp_driver_start (driver, &error));
+  jmp_driver_stop_async (driver, hurry, jmp_test_async_cb, &first);
+  g_assert_false (jmp_driver_is_started (driver));
+  g_assert_true (jmp_driver_is_stopping (driver));
+
+  jmp_driver_stop_async (driver, NULL, jmp_test_async_cb, &second);
+  wait_stop (driver, &second);
+  jmp_driver_stop (driver);
+  g_assert_false (first.done);
+  g_assert_cmpstr (stop_log->str, ==, "");
+
+  g_assert_false (jmp_driver_start (driver, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PENDING);
+  g_assert_cmpstr (error->message, ==, "driver a is still stopping");
+  g_clear_error (&error);
+
+  g_cancellable_cancel (hurry);
+  wait_stop (driver, &first);
+  g_assert_cmpstr (stop_log->str, ==, "a ");
+  g_assert_false (jmp_driver_is_stopping (driver));
+  g_assert_true (jmp_driver_start (driver, &error));
+  g_assert_no_error (error);
+  g_object_set (driver, "delay-ms", 0, NULL);
+  jmp_driver_stop (driver);
+  g_assert_cmpstr (stop_log->str, ==, "a a ");
+}
+
+/* jmp_driver_stop() on a class with only stop_async: it finishes on a
+ * private context, dispatching nothing of the caller's. */
+static void
+test_stop_async_class_sync (void)
+{
+  g_autoptr(JmpDriver) driver = new_driver (test_async_stop_get_type (), "a", FALSE);
+  g_autoptr(GError) error = NULL;
+  gboolean idle_ran = FALSE;
+  guint id;
+
+  log_reset ();
+  g_assert_true (jmp_driver_start (driver, &error));
+  id = g_idle_add (flag_cb, &idle_ran);
+  jmp_driver_stop (driver);
+  g_assert_cmpstr (stop_log->str, ==, "a ");
+  g_assert_false (jmp_driver_is_started (driver));
+  g_assert_false (jmp_driver_is_stopping (driver));
+  g_assert_false (idle_ran);
+  g_source_remove (id);
+}
+
 /* ---- The tree ----------------------------------------------------------- */
 
 static JmpRegistry *
@@ -338,6 +505,8 @@ test_registry (void)
   jmp_registry_add_type (registry, "SyncStart", test_sync_start_get_type (), NULL, &error);
   g_assert_no_error (error);
   jmp_registry_add_type (registry, "AsyncStart", test_async_start_get_type (), NULL, &error);
+  g_assert_no_error (error);
+  jmp_registry_add_type (registry, "AsyncStop", test_async_stop_get_type (), NULL, &error);
   g_assert_no_error (error);
   return g_steal_pointer (&registry);
 }
@@ -477,6 +646,52 @@ test_build_cancelled (void)
   g_assert_cmpstr (stop_log->str, ==, "first ");
 }
 
+/* Children before parents: a driver with only stop stops at once when
+ * its children are stopped, a parent waits for its stop_async children
+ * (started until its own stop begins). */
+static void
+test_stop_unused_async (void)
+{
+  g_autoptr(JmpRegistry) registry = test_registry ();
+  g_autoptr(JmpConfig) config = load ("export:\n"
+                                      "  first: {type: SyncStart}\n"
+                                      "  group:\n"
+                                      "    children:\n"
+                                      "      slow: {type: AsyncStop}\n"
+                                      "      parent:\n"
+                                      "        type: SyncStart\n"
+                                      "        children: {inner: {type: AsyncStop}, alias: {ref: first}}\n"
+                                      "  last: {type: SyncStart}\n");
+  g_autoptr(JmpDriver) root = NULL;
+  g_autoptr(JmpDriver) group = NULL;
+  g_autoptr(JmpDriver) parent = NULL;
+  g_autoptr(GError) error = NULL;
+  JmpTestAsync wait = { 0 };
+  const gchar *inner;
+
+  root = jmp_config_build (config, registry, NULL, &error);
+  g_assert_no_error (error);
+  group = jmp_driver_get_child (root, "group");
+  parent = jmp_driver_get_child (group, "parent");
+
+  log_reset ();
+  jmp_config_stop_unused_async (root, NULL, NULL, jmp_test_async_cb, &wait);
+  /* the ref to first does not hold it back */
+  g_assert_cmpstr (stop_log->str, ==, "last first ");
+  g_assert_true (jmp_driver_is_started (parent));
+  jmp_test_wait_flag (&wait.done, 10000);
+  g_assert_false (jmp_driver_is_started (parent));
+  g_assert_false (jmp_driver_is_started (root));
+  jmp_config_stop_unused_finish (root, wait.result);
+  g_clear_object (&wait.result);
+
+  inner = strstr (stop_log->str, "inner ");
+  g_assert_nonnull (inner);
+  g_assert_nonnull (strstr (inner, "parent "));
+  g_assert_nonnull (strstr (stop_log->str, "slow "));
+  g_assert_cmpuint (strlen (stop_log->str), ==, strlen ("last first inner parent slow "));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -492,6 +707,10 @@ main (int argc, char **argv)
   g_test_add_func ("/driver-start/build-order", test_build_order);
   g_test_add_func ("/driver-start/build-failure", test_build_failure);
   g_test_add_func ("/driver-start/build-cancelled", test_build_cancelled);
+  g_test_add_func ("/driver-stop/sync-class", test_stop_sync_class);
+  g_test_add_func ("/driver-stop/async-class", test_stop_async_class);
+  g_test_add_func ("/driver-stop/async-class-sync", test_stop_async_class_sync);
+  g_test_add_func ("/driver-stop/unused-async", test_stop_unused_async);
 
   return g_test_run ();
 }

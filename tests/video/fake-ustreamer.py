@@ -11,13 +11,19 @@ file as the whole reply (status line and headers included), then closes
 the connection. --close-after-reply closes every connection after its
 reply without saying so, as ustreamer does with idle ones. --start-delay S
 waits S seconds before it serves, as a slow camera would keep ustreamer.
+--ignore-sigterm MARK carries on after SIGTERM, as a ustreamer stuck in a
+V4L2 ioctl does, and creates the file MARK when it comes; it still ends
+when its parent does (--exit-on-parent-death), so a failed test leaves
+nothing behind.
 """
 
 import argparse
 import http.server
 import os
+import signal
 import socketserver
 import sys
+import threading
 import time
 
 
@@ -66,7 +72,20 @@ def main():
     parser.add_argument("--snapshot-reply-file")
     parser.add_argument("--close-after-reply", action="store_true")
     parser.add_argument("--start-delay", type=float, default=0.0)
+    parser.add_argument("--ignore-sigterm", metavar="MARK")
     args, _ = parser.parse_known_args()
+    if args.ignore_sigterm is not None:
+        def ignore(signum, frame):
+            with open(args.ignore_sigterm, "w"):
+                pass
+        signal.signal(signal.SIGTERM, ignore)
+        parent = os.getppid()
+
+        def watch_parent():
+            while os.getppid() == parent:
+                time.sleep(0.2)
+            os._exit(1)
+        threading.Thread(target=watch_parent, daemon=True).start()
     print("fake ustreamer starting", file=sys.stderr, flush=True)
     time.sleep(args.start_delay)
     if os.path.exists(args.unix):

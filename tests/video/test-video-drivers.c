@@ -813,6 +813,194 @@ test_ustreamer_reload_sigterm (void)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Reloads that remove a UStreamer whose ustreamer ignores SIGTERM */
+
+typedef struct {
+  gchar *mark;  /* created by the fake when SIGTERM comes */
+  GPid   pid;
+  gchar *dir;   /* its private directory */
+} StuckCam;
+
+static void
+stuck_cam_clear (StuckCam *cam)
+{
+  g_clear_pointer (&cam->mark, g_free);
+  g_clear_pointer (&cam->dir, g_free);
+}
+
+/* Adds a UStreamer "cam" whose ustreamer ignores SIGTERM, and waits for it. */
+static void
+add_stuck_cam (Fixture *fx, GDBusConnection *reloader, StuckCam *cam)
+{
+  g_autofree gchar *fake_args = NULL;
+  g_auto(GStrv) argv = NULL;
+  JmpTestCall call = { 0 };
+
+  cam->mark = g_build_filename (fx->dir, "sigterm", NULL);
+  fake_args = g_strdup_printf ("ignore-sigterm: %s", cam->mark);
+  reload_adding_cam (fx, reloader, fake_args, "start_timeout: 20", &call);
+  jmp_test_wait_flag (&call.done, HANG_GUARD_MS);
+  g_assert_no_error (call.error);
+  cam->pid = find_child (jmp_test_host_get_pid (fx->host));
+  argv = proc_cmdline (cam->pid);
+  g_assert_nonnull (strv_option (argv, "--unix"));
+  cam->dir = g_path_get_dirname (strv_option (argv, "--unix"));
+  g_assert_true (g_file_test (cam->dir, G_FILE_TEST_IS_DIR));
+}
+
+/* Reloads without the cam, and checks that the host serves @other while
+ * the cam's ustreamer, sent SIGTERM, is still there. */
+static void
+remove_stuck_cam (Fixture *fx, GDBusConnection *reloader, GDBusConnection *other,
+                  StuckCam *cam, JmpTestCall *call)
+{
+  gint64 deadline = g_get_monotonic_time () + HANG_GUARD_MS * 1000;
+
+  g_free (jmp_test_write_file (fx->dir, "video.yaml", ECHO_CONFIG));
+  jmp_test_call_reload (reloader, call);
+  while (!g_file_test (cam->mark, G_FILE_TEST_EXISTS))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("the cam's ustreamer got no SIGTERM");
+      g_usleep (20000);
+    }
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree gchar *name = jmp_test_get_driver_name (other, "echo", PROMPT_MS, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpstr (name, ==, "echo");
+    }
+  /* the answers came while the child still ran: SIGKILL is 5 s away */
+  g_assert_cmpint (proc_state (cam->pid), !=, 0);
+}
+
+static void
+wait_file_gone (const gchar *path)
+{
+  gint64 deadline = g_get_monotonic_time () + HANG_GUARD_MS * 1000;
+
+  while (g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("%s is still there", path);
+      g_usleep (20000);
+    }
+}
+
+/* The stop does not block the host; SIGKILL ends the child, and nothing
+ * is left. */
+static void
+test_ustreamer_remove_stuck (void)
+{
+  Fixture fx = { 0 };
+  g_autoptr(GDBusConnection) reloader = NULL;
+  g_autoptr(GDBusConnection) other = NULL;
+  g_autoptr(GError) error = NULL;
+  JmpTestCall call = { 0 };
+  StuckCam cam = { 0 };
+  GPid host;
+  guint fds;
+
+  fixture_start (&fx, ECHO_CONFIG);
+  host = jmp_test_host_get_pid (fx.host);
+  reloader = jmp_test_host_connect_dbus (fx.host);
+  other = jmp_test_host_connect_dbus (fx.host);
+  fds = jmp_test_count_fds (host);
+  add_stuck_cam (&fx, reloader, &cam);
+  remove_stuck_cam (&fx, reloader, other, &cam, &call);
+
+  /* answered with the new tree in place */
+  jmp_test_wait_flag (&call.done, HANG_GUARD_MS);
+  g_assert_no_error (call.error);
+  g_assert_null (jmp_test_get_driver_name (other, "cam", PROMPT_MS, &error));
+  g_assert_error (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD);
+
+  /* it ignores SIGTERM: only SIGKILL ends it */
+  assert_process_gone (cam.pid, HANG_GUARD_MS);
+  wait_file_gone (cam.dir);
+  wait_no_child (host);
+  g_assert_cmpuint (jmp_test_wait_fds (host, fds, HANG_GUARD_MS), ==, fds);
+  fixture_stop (&fx);
+  stuck_cam_clear (&cam);
+}
+
+/* SIGTERM to the host while the stop waits: it exits 0 once the child is
+ * killed, and leaves neither the child nor its directory. */
+static void
+test_ustreamer_remove_stuck_sigterm (void)
+{
+  Fixture fx = { 0 };
+  g_autoptr(GDBusConnection) reloader = NULL;
+  g_autoptr(GDBusConnection) other = NULL;
+  JmpTestCall call = { 0 };
+  StuckCam cam = { 0 };
+
+  fixture_start (&fx, ECHO_CONFIG);
+  reloader = jmp_test_host_connect_dbus (fx.host);
+  other = jmp_test_host_connect_dbus (fx.host);
+  add_stuck_cam (&fx, reloader, &cam);
+  remove_stuck_cam (&fx, reloader, other, &cam, &call);
+
+  jmp_test_host_stop (fx.host);
+  /* the host is gone: what it left would stay */
+  g_assert_cmpint (proc_state (cam.pid), ==, 0);
+  g_assert_false (g_file_test (cam.dir, G_FILE_TEST_EXISTS));
+  jmp_test_wait_flag (&call.done, HANG_GUARD_MS);
+  g_clear_error (&call.error);
+  fixture_stop (&fx);
+  stuck_cam_clear (&cam);
+}
+
+/* The same cam added back while its old ustreamer is still stopping: the
+ * reload waits for the old one to be gone, then starts a new one in a
+ * directory of its own. */
+static void
+test_ustreamer_readd_while_stopping (void)
+{
+  Fixture fx = { 0 };
+  g_autoptr(GDBusConnection) reloader = NULL;
+  g_autoptr(GDBusConnection) other = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *name = NULL;
+  g_autofree gchar *fake_args = NULL;
+  JmpTestCall removed = { 0 };
+  JmpTestCall added = { 0 };
+  StuckCam cam = { 0 };
+  g_auto(GStrv) argv = NULL;
+  GPid ustreamer;
+
+  fixture_start (&fx, ECHO_CONFIG);
+  reloader = jmp_test_host_connect_dbus (fx.host);
+  other = jmp_test_host_connect_dbus (fx.host);
+  add_stuck_cam (&fx, reloader, &cam);
+  remove_stuck_cam (&fx, reloader, other, &cam, &removed);
+
+  fake_args = g_strdup_printf ("ignore-sigterm: %s", cam.mark);
+  reload_adding_cam (&fx, reloader, fake_args, "start_timeout: 20", &added);
+  jmp_test_wait_flag (&added.done, HANG_GUARD_MS);
+  g_assert_no_error (added.error);
+  /* an order, not a time: the new tree came after the old child went */
+  g_assert_cmpint (proc_state (cam.pid), ==, 0);
+  g_assert_false (g_file_test (cam.dir, G_FILE_TEST_EXISTS));
+  name = jmp_test_get_driver_name (other, "cam", PROMPT_MS, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (name, ==, "cam");
+  ustreamer = find_child (jmp_test_host_get_pid (fx.host));
+  g_assert_cmpint (ustreamer, !=, cam.pid);
+  argv = proc_cmdline (ustreamer);
+  g_assert_false (g_str_has_prefix (strv_option (argv, "--unix"), cam.dir));
+
+  jmp_test_wait_flag (&removed.done, HANG_GUARD_MS);
+  g_assert_no_error (removed.error);
+  /* the new child ignores SIGTERM too: the host's stop kills it */
+  fixture_stop (&fx);
+  assert_process_gone (ustreamer, HANG_GUARD_MS);
+  stuck_cam_clear (&cam);
+}
+
+/* ------------------------------------------------------------------------ */
 /* HttpVideo */
 
 static GSubprocess *
@@ -1322,6 +1510,9 @@ main (int argc, char **argv)
   g_test_add_func ("/video/ustreamer/reload-slow", test_ustreamer_reload_slow);
   g_test_add_func ("/video/ustreamer/reload-timeout", test_ustreamer_reload_timeout);
   g_test_add_func ("/video/ustreamer/reload-sigterm", test_ustreamer_reload_sigterm);
+  g_test_add_func ("/video/ustreamer/remove-stuck", test_ustreamer_remove_stuck);
+  g_test_add_func ("/video/ustreamer/remove-stuck-sigterm", test_ustreamer_remove_stuck_sigterm);
+  g_test_add_func ("/video/ustreamer/readd-while-stopping", test_ustreamer_readd_while_stopping);
   g_test_add_data_func ("/video/ustreamer/connections", NULL, test_ustreamer_connections);
   g_test_add_data_func ("/video/ustreamer/connections-closed", GINT_TO_POINTER (1),
                         test_ustreamer_connections);

@@ -5,7 +5,8 @@
  * A plugin with a driver that has only start_async, built against the
  * public headers alone, as a third party's would be: SlowStart comes up
  * delay_ms after its start (a device that takes its time), or fails to
- * with fail: true; a cancelled start ends at once.
+ * with fail: true; a cancelled start ends at once. It has only
+ * stop_async too: it lets go stop_delay_ms after its stop.
  */
 #include <jumpstarter/jumpstarter.h>
 
@@ -13,6 +14,7 @@ struct _TestSlowStart
 {
   JmpDriver parent_instance;
   guint     delay_ms;
+  guint     stop_delay_ms;
   gboolean  fail;
 };
 
@@ -33,14 +35,13 @@ slow_start_ready_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Runs @func with @task after @delay_ms, or as soon as @cancellable is
+ * cancelled, on the caller's context: the host's main loop, or the
+ * private one of jmp_driver_start() and jmp_driver_stop(). */
 static void
-slow_start_start_async (JmpDriver           *driver,
-                        GCancellable        *cancellable,
-                        GAsyncReadyCallback  callback,
-                        gpointer             user_data)
+slow_start_after (GTask *task, guint delay_ms, GCancellable *cancellable, GSourceFunc func)
 {
-  GTask *task = g_task_new (driver, cancellable, callback, user_data);
-  GSource *source = g_timeout_source_new (TEST_SLOW_START (driver)->delay_ms);
+  GSource *source = g_timeout_source_new (delay_ms);
 
   if (cancellable != NULL)
     {
@@ -50,16 +51,49 @@ slow_start_start_async (JmpDriver           *driver,
       g_source_add_child_source (source, cancelled);
       g_source_unref (cancelled);
     }
-  g_source_set_callback (source, slow_start_ready_cb, task, g_object_unref);
-  /* the caller's context: the host's main loop, or jmp_driver_start()'s own */
+  g_source_set_callback (source, func, task, g_object_unref);
   g_source_attach (source, g_main_context_get_thread_default ());
   g_source_unref (source);
+}
+
+static void
+slow_start_start_async (JmpDriver           *driver,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  slow_start_after (g_task_new (driver, cancellable, callback, user_data),
+                    TEST_SLOW_START (driver)->delay_ms, cancellable, slow_start_ready_cb);
 }
 
 static gboolean
 slow_start_start_finish (JmpDriver *driver, GAsyncResult *result, GError **error)
 {
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static gboolean
+slow_start_released_cb (gpointer user_data)
+{
+  g_task_return_boolean (user_data, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+/* Always ends; a cancelled (hurried) stop ends at once. */
+static void
+slow_start_stop_async (JmpDriver           *driver,
+                       GCancellable        *cancellable,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data)
+{
+  slow_start_after (g_task_new (driver, cancellable, callback, user_data),
+                    TEST_SLOW_START (driver)->stop_delay_ms, cancellable, slow_start_released_cb);
+}
+
+static void
+slow_start_stop_finish (JmpDriver *driver, GAsyncResult *result)
+{
+  g_task_propagate_boolean (G_TASK (result), NULL);
 }
 
 static void
@@ -70,8 +104,13 @@ test_slow_start_class_init (JmpDriverClass *klass)
                                                  0, 600000, 100, 0));
   jmp_driver_class_add_field (klass, G_STRUCT_OFFSET (TestSlowStart, fail),
                               g_param_spec_boolean ("fail", NULL, "Never come up", FALSE, 0));
+  jmp_driver_class_add_field (klass, G_STRUCT_OFFSET (TestSlowStart, stop_delay_ms),
+                              g_param_spec_uint ("stop-delay-ms", NULL, "Time the device takes to let go",
+                                                 0, 600000, 0, 0));
   klass->start_async = slow_start_start_async;
   klass->start_finish = slow_start_start_finish;
+  klass->stop_async = slow_start_stop_async;
+  klass->stop_finish = slow_start_stop_finish;
 }
 
 JMP_PLUGIN_DEFINE_TYPE ("slow-start", "1.0", "A driver that starts without blocking", "SlowStart",
