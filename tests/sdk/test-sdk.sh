@@ -4,7 +4,10 @@
 # lines) and legacy-export.c (an interface added by hand in the export
 # hook) with nothing but `pkg-config jumpstarter-1.0`, have the installed
 # host serve them under fatal warnings and criticals, and drive the power
-# switch through jmp, Python, GJS, busctl and gdbus.
+# switch through jmp, Python, GJS, busctl and gdbus. Two test plugins of
+# the tree, written against the public headers alone, go the same way:
+# SlowStart (start_async and stop_async only) and DeclaredPump (a method
+# that pumps the stream it hands over, on a JmpStreamLease).
 set -eu
 builddir="$1"
 srcdir="$2"
@@ -48,12 +51,14 @@ mkdir "$work/plugins" "$work/gen"
 # the legacy plugin's second interface, as a vendor would generate it
 (cd "$work/gen" && gdbus-codegen --interface-prefix com.example. --c-namespace Vendor \
    --generate-c-code vendor-codegen "$srcdir/com.example.Codegen1.xml")
-for plugin in power-switch legacy-export; do
+for plugin in power-switch legacy-export slow-start declared; do
   extra=""
+  src="$srcdir/$plugin.c"
   [ "$plugin" = legacy-export ] && extra="$work/gen/vendor-codegen.c"
+  [ -f "$src" ] || src="$srcdir/../host/$plugin/$plugin.c"
   # shellcheck disable=SC2046,SC2086
   "$cc" -shared -fPIC -Wall -Wno-unused-parameter -Werror \
-    -o "$work/plugins/lib$plugin.so" "$srcdir/$plugin.c" $extra -I"$work/gen" \
+    -o "$work/plugins/lib$plugin.so" "$src" $extra -I"$work/gen" \
     -I"$(ours --variable=includedir)/jumpstarter-1.0" -L"$(ours --variable=libdir)" -ljumpstarter-1.0 \
     $(pkg-config --cflags --libs $requires gio-unix-2.0)
 done
@@ -86,8 +91,10 @@ cat >"$work/power.yaml" <<YAML
 export:
   power: {type: PowerSwitch, config: {outlet: 3}}
   legacy: {type: Legacy}
+  slow: {type: SlowStart, config: {delay_ms: 200, stop_delay_ms: 100}}
+  pump: {type: DeclaredPump}
 YAML
-G_DEBUG=fatal-warnings,fatal-criticals "$host" --plugin-dir "$work/plugins" \
+G_DEBUG=fatal-warnings,fatal-criticals "$host" --plugin-dir "$work/plugins" --max-streams-per-peer 2 \
   --config "$work/power.yaml" --listen "unix:path=$work/host.sock" --print-address \
   >"$work/addr" 2>"$work/host.err" &
 pid=$!
@@ -136,6 +143,37 @@ try:
 except GLib.Error as e:
     assert e.matches(Jumpstarter.error_quark(), Jumpstarter.Error.INVALID_ARGS), e.message
 print('python: ok')
+PY
+
+# a plugin's pumped streams draw on the client's budget (2 here)
+/usr/bin/python3 - <<'PY' || fail "stream lease"
+import os, time
+import gi
+gi.require_version('Jumpstarter', '1.0')
+from gi.repository import GLib, Jumpstarter
+client = Jumpstarter.Client.new_for_address_sync(os.environ['JUMPSTARTER_HOST'], None)
+pump = client.get_driver('pump')
+def open_stream():
+    result, fds = pump.call_with_unix_fd_list_sync('pump', None, None)
+    return fds.steal_fds()[0]
+held = [open_stream(), open_stream()]
+try:
+    open_stream()
+    raise SystemExit('a third stream past a budget of 2')
+except GLib.Error as e:
+    assert e.matches(Jumpstarter.error_quark(), Jumpstarter.Error.UNAVAILABLE), e.message
+    assert '2 streams open' in e.message, e.message
+os.close(held.pop())
+deadline = time.monotonic() + 20
+while True:  # the pump sees the close, then gives its place back
+    try:
+        held.append(open_stream())
+        break
+    except GLib.Error:
+        if time.monotonic() > deadline:
+            raise
+        time.sleep(0.05)
+print('stream lease: ok')
 PY
 cat >"$work/client.js" <<'JS'
 imports.gi.versions.Jumpstarter = '1.0';
