@@ -26,8 +26,6 @@ typedef struct {
   const gchar            *error_prefix;  /* N_(), or NULL */
 } JmpClientList;
 
-static GVariant *jmp_client_unpack_rows (GVariant *bytes, GError **error);
-
 static const JmpClientList jmp_client_drivers = {
   "ListDrivers", jmp_client_unpack_rows,
   (JmpClientNewForElement) jmp_driver_info_new_from_row,
@@ -43,7 +41,7 @@ static const JmpClientList jmp_client_plugins = {
  * read in place, once checked. Bytes from the host are input like any
  * other: GVariant reads untrusted data safely, and a value not in normal
  * form is refused rather than read as defaults. */
-static GVariant *
+GVariant *
 jmp_client_unpack_rows (GVariant *value, GError **error)
 {
   g_autoptr(GBytes) bytes = g_variant_get_data_as_bytes (value);

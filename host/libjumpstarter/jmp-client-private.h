@@ -24,6 +24,8 @@ G_BEGIN_DECLS
 
 JmpDriverProxy  *jmp_driver_proxy_new_for_object (GDBusObject     *object);
 JmpDriverInfo   *jmp_driver_info_new_from_row    (GVariant        *row);
+GVariant        *jmp_client_unpack_rows          (GVariant        *bytes,
+                                                  GError         **error);
 JmpNetworkProxy *jmp_network_proxy_new_for_proxy (JmpDBusNetwork1 *proxy);
 JmpVideoProxy   *jmp_video_proxy_new_for_proxy   (JmpDBusVideo1   *proxy);
 

@@ -145,31 +145,13 @@ jmp_host_probe_finish (JmpHostProbe *probe, GError *error)
   jmp_host_list_done_one (task);
 }
 
-static guint
-jmp_host_count_drivers (GVariant *objects)
-{
-  GVariantIter iter;
-  GVariant *interfaces;
-  guint n = 0;
-
-  g_variant_iter_init (&iter, objects);
-  while (g_variant_iter_next (&iter, "{&o@a{sa{sv}}}", NULL, &interfaces))
-    {
-      g_autoptr(GVariant) driver = g_variant_lookup_value (interfaces, JMP_DRIVER_INTERFACE, NULL);
-
-      if (driver != NULL)
-        n++;
-      g_variant_unref (interfaces);
-    }
-  return n;
-}
-
 static void
 jmp_host_probe_objects_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   JmpHostProbe *probe = user_data;
   g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GVariant) objects = NULL;
+  g_autoptr(GVariant) bytes = NULL;
+  g_autoptr(GVariant) rows = NULL;
   GError *error = NULL;
 
   reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
@@ -178,8 +160,14 @@ jmp_host_probe_objects_cb (GObject *source, GAsyncResult *result, gpointer user_
       jmp_host_probe_finish (probe, error);
       return;
     }
-  objects = g_variant_get_child_value (reply, 0);
-  probe->n_drivers = jmp_host_count_drivers (objects);
+  bytes = g_variant_get_child_value (reply, 0);
+  rows = jmp_client_unpack_rows (bytes, &error);
+  if (rows == NULL)
+    {
+      jmp_host_probe_finish (probe, error);
+      return;
+    }
+  probe->n_drivers = (gint) g_variant_n_children (rows);
   jmp_host_probe_finish (probe, NULL);
 }
 
@@ -203,9 +191,10 @@ jmp_host_probe_props_cb (GObject *source, GAsyncResult *result, gpointer user_da
       jmp_host_probe_finish (probe, NULL);
       return;
     }
+  /* the host's cached rows, not every object's properties */
   g_dbus_connection_call (probe->connection, probe->owner, JMP_HOST_OBJECT_PATH,
-                          "org.freedesktop.DBus.ObjectManager", "GetManagedObjects",
-                          NULL, G_VARIANT_TYPE ("(a{oa{sa{sv}}})"),
+                          "dev.jumpstarter.Host1", "ListDrivers",
+                          NULL, G_VARIANT_TYPE ("(ay)"),
                           G_DBUS_CALL_FLAGS_NO_AUTO_START, JMP_HOST_LIST_TIMEOUT_MS,
                           g_task_get_cancellable (probe->task),
                           jmp_host_probe_objects_cb, probe);
